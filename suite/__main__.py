@@ -1,0 +1,115 @@
+"""The command line: ``python -m suite fetch-data`` and ``python -m suite report``.
+
+``fetch-data`` gets MNIST ready before a run (e.g. on a login node with network access, for GPU
+nodes without) and shows that it is the real thing; ``report`` renders a results directory to
+HTML. Errors are one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from suite.mnist import (
+    DATA_ROOT_ENV,
+    MNIST_TEST_CLASS_COUNTS,
+    MNIST_TRAIN_CLASS_COUNTS,
+    MnistUnavailable,
+    raw_dir,
+)
+
+
+class CommandError(Exception):
+    """A failure to report as one line, without a traceback."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return args.command(args)
+    except (CommandError, MnistUnavailable, OSError, ValueError) as error:
+        print(f"error: {' '.join(str(error).split())}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m suite", description="Generalization claims on MNIST: utilities."
+    )
+    commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+
+    fetch = commands.add_parser(
+        "fetch-data",
+        help="fetch (or find) MNIST, verify it and show where it is",
+        description="Fetch MNIST (or find it), verify it, print split sizes and class counts.",
+    )
+    fetch.add_argument(
+        "--data-root",
+        metavar="PATH",
+        help=f"torchvision-layout root (default: ${DATA_ROOT_ENV}, else the per-user cache)",
+    )
+    fetch.set_defaults(command=fetch_data)
+
+    report = commands.add_parser(
+        "report",
+        help="render a results directory to a self-contained HTML report",
+        description="Render a results directory to a self-contained HTML report.",
+    )
+    report.add_argument("results_dir", metavar="RESULTS_DIR", help="directory of a finished run")
+    report.add_argument("--output", metavar="HTML", help="where to write the report")
+    report.set_defaults(command=render_report)
+    return parser
+
+
+def fetch_data(args: argparse.Namespace) -> int:
+    import torch
+
+    from suite.splits import class_counts, load_mnist
+
+    splits = load_mnist(args.data_root, progress=_say)
+    train_counts = class_counts(torch.cat([splits.train_y, splits.val_y]))
+    test_counts = class_counts(splits.test_y)
+    if (
+        tuple(train_counts) != MNIST_TRAIN_CLASS_COUNTS
+        or tuple(test_counts) != MNIST_TEST_CLASS_COUNTS
+    ):
+        raise CommandError(
+            f"the files in {raw_dir(splits.root)} are well-formed IDX files but not MNIST: "
+            f"class counts {train_counts} (train) and {test_counts} (test) differ from MNIST's"
+        )
+    print(
+        f"splits: train {len(splits.train_y)}, val {len(splits.val_y)}, test {len(splits.test_y)}"
+    )
+    print(f"class counts, 60,000 training images: {_counts(train_counts)}")
+    print(f"class counts, 10,000 test images:     {_counts(test_counts)}")
+    print(f"checksum (SHA-256 of the four IDX files): {splits.checksum}")
+    print(f"files: {raw_dir(splits.root)}")
+    print(f"data root: {splits.root}  (for --gen-data-root or {DATA_ROOT_ENV})")
+    return 0
+
+
+def render_report(args: argparse.Namespace) -> int:
+    try:
+        from suite.report import render_from_results
+    except ImportError as error:
+        raise CommandError(
+            f"the report renderer (suite.report) is not available: {error}"
+        ) from error
+    output = Path(args.output) if args.output else None
+    html_path = render_from_results(Path(args.results_dir), html_path=output)
+    print(html_path)
+    return 0
+
+
+def _counts(counts: Sequence[int]) -> str:
+    return " ".join(str(count) for count in counts)
+
+
+def _say(message: str) -> None:
+    print(message, flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,104 @@
+"""A content-addressed run cache: an experiment trains once per configuration, ever.
+
+The key hashes everything the numbers depend on: the experiment's settings, the seed count, the
+dataset checksum, the device type and ``CODE_VERSION`` (bump it when training code changes what
+it computes). An entry is a directory holding ``result.json`` and ``manifest.json`` (the
+SHA-256 of the result); it is written under a temporary name and renamed into place, so a
+crash never leaves a half entry that looks whole. A file lock per key makes parallel workers
+train once: the first trains, the others wait and read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock
+
+from suite.frames import ExperimentResult
+
+CODE_VERSION = "1"
+TRAININGS_LOG = "trainings.log"
+
+
+class CacheWarning(UserWarning):
+    """A cache entry could not be used; the experiment is recomputed."""
+
+
+def cache_key(name: str, config: dict[str, Any], seeds: int, dataset: str, device: str) -> str:
+    blob = json.dumps(
+        {
+            "name": name,
+            "config": config,
+            "seeds": seeds,
+            "dataset": dataset,
+            "device": device.split(":")[0],
+            "code": CODE_VERSION,
+        },
+        sort_keys=True,
+    )
+    return f"{name}-{hashlib.sha256(blob.encode()).hexdigest()[:20]}"
+
+
+class RunCache:
+    """Get-or-compute of :class:`ExperimentResult` by key, safe across processes and crashes."""
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def get_or_run(
+        self, key: str, compute: Callable[[], ExperimentResult], *, fresh: bool = False
+    ) -> tuple[ExperimentResult, bool]:
+        """The cached result of ``key`` or a newly computed one; the flag says whether cached."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(self.root / f"{key}.lock")):
+            if not fresh:
+                cached = self._read(key)
+                if cached is not None:
+                    return cached, True
+            result = compute()
+            self._write(key, result)
+            with open(self.root / TRAININGS_LOG, "a") as log:
+                log.write(f"{key} pid={os.getpid()}\n")
+            return result, False
+
+    def _read(self, key: str) -> ExperimentResult | None:
+        entry = self.root / key
+        if not entry.exists():
+            return None
+        try:
+            data = (entry / "result.json").read_bytes()
+            manifest = json.loads((entry / "manifest.json").read_text())
+            if hashlib.sha256(data).hexdigest() != manifest["result.json"]:
+                raise ValueError("checksum mismatch")
+            return ExperimentResult.from_payload(json.loads(data))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            warnings.warn(
+                f"run cache entry {entry} is corrupt ({exc}); recomputing",
+                CacheWarning,
+                stacklevel=2,
+            )
+            shutil.rmtree(entry, ignore_errors=True)
+            return None
+
+    def _write(self, key: str, result: ExperimentResult) -> None:
+        data = json.dumps(result.to_payload()).encode()
+        tmp = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=self.root))
+        try:
+            (tmp / "result.json").write_bytes(data)
+            (tmp / "manifest.json").write_text(
+                json.dumps({"result.json": hashlib.sha256(data).hexdigest()})
+            )
+            final = self.root / key
+            if final.exists():
+                shutil.rmtree(final)
+            os.replace(tmp, final)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)

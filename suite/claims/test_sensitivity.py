@@ -1,0 +1,29 @@
+"""Section 4 (Novak et al. 2018): sensitivity, the softmax-output Jacobian norm, tracks
+generalization across batch sizes 500..5000."""
+
+import pytest
+
+from suite import rules
+from suite.claim import refuted_at
+
+
+@pytest.mark.generalization("sensitivity-gap")
+@refuted_at("ci", "Kendall tau(sensitivity, gap) = -0.062, one-sided p = 0.69 over 30 runs")
+def test_sensitivity_correlates_with_the_generalization_gap(batch_sweep, claim):
+    runs = batch_sweep.frames["final"]  # one row per (batch size, seed)
+    claim.decide(
+        rules.kendall_trend(runs, x="sensitivity", y="gap", direction="increasing", alpha=0.05),
+        batch_sweep,
+    )
+
+
+@pytest.mark.generalization("sensitivity-accuracy")
+@refuted_at("ci", "Kendall tau(sensitivity, test acc) = -0.094, one-sided p = 0.23 over 30 runs")
+def test_sensitivity_is_larger_where_test_accuracy_is_smaller(batch_sweep, claim):
+    runs = batch_sweep.frames["final"]
+    claim.decide(
+        rules.kendall_trend(
+            runs, x="sensitivity", y="test_acc", direction="decreasing", alpha=0.05
+        ),
+        batch_sweep,
+    )

@@ -1,0 +1,191 @@
+"""Train many small MLPs as one: the members of a stack share a batch size and learning rate.
+
+Why one stack instead of a loop over models: a 3x64 MLP leaves any processor nearly idle, so the
+cost of a step is kernel launches and Python overhead, not arithmetic. Stacking M members turns
+M small matmuls into one batched matmul (``torch.baddbmm``) and M optimizers into one.
+
+Members may have different hidden widths (the width sweep): every layer is padded to the widest
+member with zero weights. A padded unit has pre-activation 0, ReLU'(0) = 0 in PyTorch, so its
+weights get exactly zero gradient, Adam moves them by 0/(0+eps) = 0, and the real units see the
+same numbers as in a model of their own width. ``suite/tests/test_engine.py`` checks this against
+plain ``nn.Linear`` models trained alone.
+
+Each member draws its own initialization and its own batch order from generators seeded by the
+member alone, so a run's numbers do not depend on which other runs share its stack.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+# Near interpolation, softmax tails underflow into denormals, which a CPU handles ~10x slower
+# (measured: random labels went from 1 ms to 10 ms a step once train loss fell below 1e-3).
+# The flag is per thread and threads inherit it when created, so it is set at import, before
+# torch starts its intra-op thread pool. Flushing them to zero changes no number a claim reads.
+torch.set_flush_denormal(True)
+
+IN_FEATURES = 784
+CLASSES = 10
+
+
+@dataclass(frozen=True)
+class Member:
+    """One model of a stack: its hidden widths and the seed of its init and batch order."""
+
+    hidden: tuple[int, ...]
+    init_seed: int
+    data_seed: int
+
+    @property
+    def n_params(self) -> int:
+        sizes = (IN_FEATURES, *self.hidden, CLASSES)
+        return sum(a * b + b for a, b in pairwise(sizes))
+
+
+def derive_seed(*parts: int | str) -> int:
+    """A 63-bit seed from labelled parts, so (experiment, seed, width) never collide."""
+    words = [
+        p if isinstance(p, int) else int.from_bytes(p.encode()[:8].ljust(8, b"\0"), "little")
+        for p in parts
+    ]
+    return int(np.random.SeedSequence(words).generate_state(1, np.uint64)[0] >> 1)
+
+
+Params = list[Tensor]  # [W1 (M, in, h1), b1 (M, h1), W2, b2, ...]
+
+
+def init_params(members: Sequence[Member], device: torch.device | str = "cpu") -> Params:
+    """``nn.Linear``'s default init, U(-1/sqrt(fan_in), 1/sqrt(fan_in)), per member, zero-padded."""
+    depth = {len(m.hidden) for m in members}
+    if len(depth) != 1:
+        raise ValueError(f"members of one stack need the same depth, got {sorted(depth)}")
+    padded = [max(ws) for ws in zip(*(m.hidden for m in members), strict=True)]
+    sizes = [IN_FEATURES, *padded, CLASSES]
+    params: Params = []
+    for layer, (d_in, d_out) in enumerate(pairwise(sizes)):
+        w = torch.zeros(len(members), d_in, d_out)
+        b = torch.zeros(len(members), d_out)
+        for i, m in enumerate(members):
+            true = [IN_FEATURES, *m.hidden, CLASSES]
+            fan_in, fan_out = true[layer], true[layer + 1]
+            g = torch.Generator().manual_seed(derive_seed(m.init_seed, layer))
+            bound = 1.0 / math.sqrt(fan_in)
+            w[i, :fan_in, :fan_out] = torch.empty(fan_in, fan_out).uniform_(
+                -bound, bound, generator=g
+            )
+            b[i, :fan_out] = torch.empty(fan_out).uniform_(-bound, bound, generator=g)
+        params += [w.to(device), b.to(device)]
+    return params
+
+
+def forward(params: Params, x: Tensor) -> Tensor:
+    """Logits (M, B, 10) of every member; ``x`` is (M, B, 784) per member or (B, 784) shared."""
+    h = x
+    n_layers = len(params) // 2
+    for i in range(n_layers):
+        w, b = params[2 * i], params[2 * i + 1]
+        h = (
+            torch.baddbmm(b.unsqueeze(1), h, w)
+            if h.dim() == 3
+            else torch.matmul(h, w) + b.unsqueeze(1)
+        )
+        if i < n_layers - 1:
+            h = torch.relu(h)
+    return h
+
+
+@torch.no_grad()
+def evaluate(params: Params, x: Tensor, y: Tensor, chunk: int = 10_000) -> tuple[Tensor, Tensor]:
+    """Mean cross-entropy and accuracy of every member on a full set; ``y`` is (N,) or (M, N)."""
+    m = params[0].shape[0]
+    loss = torch.zeros(m, dtype=torch.float64, device=x.device)
+    correct = torch.zeros(m, dtype=torch.float64, device=x.device)
+    for start in range(0, x.shape[0], chunk):
+        logits = forward(params, x[start : start + chunk])
+        yb = y[..., start : start + chunk].expand(m, -1)
+        loss += F.cross_entropy(logits.transpose(1, 2), yb, reduction="none").sum(1).double()
+        correct += (logits.argmax(-1) == yb).sum(1).double()
+    return loss / x.shape[0], correct / x.shape[0]
+
+
+class BatchSchedule:
+    """Per-member shuffled epochs, like ``DataLoader(shuffle=True, drop_last=False)``.
+
+    Index tensors are drawn on the CPU from each member's own generator (cheap: one randperm per
+    member and epoch) and moved to the device once per epoch.
+    """
+
+    def __init__(self, members: Sequence[Member], n: int, batch_size: int, device: torch.device):
+        self.n, self.batch_size, self.device = n, batch_size, device
+        self.generators = [torch.Generator().manual_seed(m.data_seed) for m in members]
+
+    @property
+    def steps_per_epoch(self) -> int:
+        return math.ceil(self.n / self.batch_size)
+
+    def epoch(self) -> list[Tensor]:
+        order = torch.stack([torch.randperm(self.n, generator=g) for g in self.generators])
+        return list(order.to(self.device).split(self.batch_size, dim=1))
+
+
+EvalHook = Callable[[int, Params], None]
+
+
+def train(
+    members: Sequence[Member],
+    x: Tensor,
+    y: Tensor,
+    *,
+    batch_size: int,
+    lr: float,
+    epochs: int,
+    on_epoch: EvalHook | None = None,
+    eval_every: int = 1,
+    params: Params | None = None,
+) -> Params:
+    """Adam on every member of the stack at once; returns the final stacked parameters.
+
+    ``y`` is (N,) when all members share labels, (M, N) when each has its own (random labels).
+    ``on_epoch(epoch, params)`` is called after epoch 0 (the init) and every ``eval_every``
+    epochs, and after the last one, so callers record curves without the engine knowing what.
+    The loss is the sum over members of each member's mean batch loss: its gradient with respect
+    to a member's parameters is that member's own gradient, and Adam is elementwise, so each
+    member gets exactly the update it would get alone.
+    """
+    device = x.device
+    params = [
+        p.detach().clone().requires_grad_(True) for p in (params or init_params(members, device))
+    ]
+    opt = torch.optim.Adam(params, lr=lr)
+    schedule = BatchSchedule(members, x.shape[0], batch_size, device)
+    per_member_labels = y.dim() == 2
+    if on_epoch is not None:
+        on_epoch(0, params)
+    for epoch in range(1, epochs + 1):
+        for idx in schedule.epoch():
+            xb = x[idx]
+            yb = y.gather(1, idx) if per_member_labels else y[idx]
+            logits = forward(params, xb)
+            loss = (
+                F.cross_entropy(logits.flatten(0, 1), yb.flatten(), reduction="sum") / idx.shape[1]
+            )
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+        if on_epoch is not None and (epoch % eval_every == 0 or epoch == epochs):
+            on_epoch(epoch, params)
+    return [p.detach() for p in params]
+
+
+def check_finite(values: Tensor, what: str) -> None:
+    """A diverged run is inconclusive, never a pass: stop with the config in the message."""
+    if not torch.isfinite(values).all():
+        raise FloatingPointError(f"training diverged (NaN/inf) in {what}")

@@ -1,0 +1,75 @@
+"""Section 4: sensitivity and the generalization gap across batch sizes 500..5000."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from suite.engine import Member, derive_seed, train
+from suite.experiments.common import EpochProgress, Progress, Tally, measure
+from suite.frames import ExperimentResult
+from suite.profiles import BatchSweep
+from suite.sensitivity import sensitivity
+from suite.splits import MnistSplits
+
+
+def run_batch_sweep(
+    cfg: BatchSweep,
+    data: MnistSplits,
+    seeds: int,
+    *,
+    profile: str = "",
+    progress: Progress | None = None,
+) -> ExperimentResult:
+    """One stack of seeds per batch size; a seed keeps its initialization across batch sizes."""
+    x, y = data.train_x[: cfg.n_train], data.train_y[: cfg.n_train]
+    probe = data.test_x[: cfg.n_sensitivity]
+    if probe.shape[0] < 1000:
+        raise ValueError(f"sensitivity needs >= 1000 test points, got {probe.shape[0]}")
+    tally = Tally()
+    rows = []
+    for batch in cfg.batch_sizes:
+        members = [
+            Member(
+                cfg.hidden,
+                derive_seed("batch_sweep/init", s),
+                derive_seed("batch_sweep/data", s, batch),
+            )
+            for s in range(seeds)
+        ]
+        tick = EpochProgress(f"batch_sweep[batch {batch}]", cfg.epochs, progress)
+        params = train(
+            members,
+            x,
+            y,
+            batch_size=batch,
+            lr=cfg.lr,
+            epochs=cfg.epochs,
+            on_epoch=lambda e, _p, t=tick: t(e),
+        )
+        tally.add(cfg.epochs * -(-cfg.n_train // batch), batch, seeds)
+        keys = [{"seed": s, "batch_size": batch} for s in range(seeds)]
+        what = f"batch_sweep (batch {batch}, lr {cfg.lr}, hidden {cfg.hidden})"
+        measured = measure(params, (x, y), (data.test_x, data.test_y), keys, what)
+        for row, sens in zip(measured, sensitivity(params, probe).tolist(), strict=True):
+            rows.append(
+                {
+                    **row,
+                    "gap": row["test_loss"] - row["train_loss"],
+                    "acc_gap": row["train_acc"] - row["test_acc"],
+                    "sensitivity": sens,
+                }
+            )
+    cols = [
+        "seed",
+        "batch_size",
+        "train_loss",
+        "train_acc",
+        "test_loss",
+        "test_acc",
+        "gap",
+        "acc_gap",
+        "sensitivity",
+    ]
+    return tally.result(
+        "batch_sweep", cfg, str(x.device), profile, {"final": pd.DataFrame(rows)[cols]}
+    )

@@ -1,0 +1,92 @@
+"""What every experiment does alike: measure a stack on full sets, report progress, time it."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import pandas as pd
+from torch import Tensor
+
+from suite.engine import Params, check_finite, evaluate
+from suite.frames import ExperimentResult
+
+Progress = Callable[[str], None]
+
+
+def _silent(_: str) -> None:
+    pass
+
+
+def measure(
+    params: Params,
+    train: tuple[Tensor, Tensor],
+    test: tuple[Tensor, Tensor],
+    keys: Sequence[dict[str, Any]],
+    what: str,
+) -> list[dict[str, Any]]:
+    """One row per member: its ``keys`` plus train/test loss and accuracy on the full sets.
+
+    Raises FloatingPointError naming ``what`` if any loss is NaN/inf (a diverged run).
+    """
+    train_loss, train_acc = evaluate(params, *train)
+    test_loss, test_acc = evaluate(params, *test)
+    check_finite(train_loss, what)
+    check_finite(test_loss, what)
+    columns = zip(
+        train_loss.tolist(), train_acc.tolist(), test_loss.tolist(), test_acc.tolist(), strict=True
+    )
+    return [
+        {**k, "train_loss": a, "train_acc": b, "test_loss": c, "test_acc": d}
+        for k, (a, b, c, d) in zip(keys, columns, strict=True)
+    ]
+
+
+@dataclass
+class Tally:
+    """Wall time and work of one experiment, for the timings table (steps/s, samples/s)."""
+
+    started: float = field(default_factory=time.perf_counter)
+    steps: int = 0
+    samples: int = 0
+
+    def add(self, steps: int, batch_size: int, members: int) -> None:
+        self.steps += steps
+        self.samples += steps * batch_size * members
+
+    def result(
+        self,
+        name: str,
+        config: Any,
+        device: str,
+        profile: str,
+        frames: dict[str, pd.DataFrame],
+        **extra: Any,
+    ) -> ExperimentResult:
+        return ExperimentResult(
+            name=name,
+            profile=profile,
+            device=device,
+            config=asdict(config),
+            frames=frames,
+            seconds=time.perf_counter() - self.started,
+            steps=self.steps,
+            samples=self.samples,
+            extra=extra,
+        )
+
+
+class EpochProgress:
+    """Says "name: epoch k/n" about ten times per run, so a long fixture shows it is alive."""
+
+    def __init__(self, name: str, total: int, progress: Progress | None):
+        self.name, self.total, self.emit = name, total, progress or _silent
+        self.every = max(1, total // 10)
+        self.t0 = time.perf_counter()
+
+    def __call__(self, epoch: int, what: str = "") -> None:
+        if epoch and (epoch % self.every == 0 or epoch == self.total):
+            elapsed = time.perf_counter() - self.t0
+            self.emit(f"{self.name}{what}: epoch {epoch}/{self.total} ({elapsed:.1f} s)")

@@ -1,0 +1,81 @@
+"""Section 3: the loss along the straight line between a small-batch and a large-batch solution.
+
+Per seed three runs: theta1 (small batch) from init A; theta2 (large batch) from init A (shared
+initialization, linear mode connectivity) and from an independent init B (the homework). Both
+curves share theta1. Runs with the same batch size and learning rate train as one stack.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import torch
+
+from suite.engine import Member, Params, derive_seed, train
+from suite.experiments.common import EpochProgress, Progress, Tally, measure
+from suite.frames import ExperimentResult
+from suite.profiles import Interpolation
+from suite.splits import MnistSplits
+
+
+def alphas(cfg: Interpolation) -> torch.Tensor:
+    return torch.linspace(cfg.alpha_min, cfg.alpha_max, cfg.n_alpha, dtype=torch.float64)
+
+
+def interpolate(theta1: Params, theta2: Params, alpha: torch.Tensor) -> Params:
+    """Stacked (len(alpha) * M, ...) parameters (1-a) theta1 + a theta2, alpha-major."""
+    out = []
+    for p1, p2 in zip(theta1, theta2, strict=True):
+        a = alpha.to(p1.dtype).view(-1, 1, *([1] * (p1.dim() - 1)))
+        out.append(((1 - a) * p1.unsqueeze(0) + a * p2.unsqueeze(0)).flatten(0, 1))
+    return out
+
+
+def run_interpolation(
+    cfg: Interpolation,
+    data: MnistSplits,
+    seeds: int,
+    *,
+    profile: str = "",
+    progress: Progress | None = None,
+) -> ExperimentResult:
+    x, y = data.train_x[: cfg.n_train], data.train_y[: cfg.n_train]
+    init = {(s, k): derive_seed("interpolation/init", s, k) for s in range(seeds) for k in (0, 1)}
+    small = [
+        Member(cfg.hidden, init[s, 0], derive_seed("interpolation/small", s)) for s in range(seeds)
+    ]
+    shared_init = {"shared": 0, "independent": 1}
+    large = [
+        Member(cfg.hidden, init[s, shared_init[name]], derive_seed("interpolation/large", s))
+        for name in cfg.inits
+        for s in range(seeds)
+    ]
+    tally = Tally()
+    solutions = {}
+    for label, stack, (batch, lr) in (("small", small, cfg.small), ("large", large, cfg.large)):
+        tick = EpochProgress(f"interpolation[{label} batch {batch}]", cfg.epochs, progress)
+        solutions[label] = train(
+            stack,
+            x,
+            y,
+            batch_size=batch,
+            lr=lr,
+            epochs=cfg.epochs,
+            on_epoch=lambda e, _p, t=tick: t(e),
+        )
+        tally.add(cfg.epochs * -(-cfg.n_train // batch), batch, len(stack))
+
+    grid = alphas(cfg)
+    rows = []
+    for j, name in enumerate(cfg.inits):
+        theta2 = [p[j * seeds : (j + 1) * seeds] for p in solutions["large"]]
+        line = interpolate(solutions["small"], theta2, grid)  # alpha-major: (a0 s0, a0 s1, ...)
+        keys = [
+            {"init": name, "seed": s, "alpha": round(float(a), 10)}
+            for a in grid
+            for s in range(seeds)
+        ]
+        what = f"interpolation[{name}] (hidden {cfg.hidden}, small {cfg.small}, large {cfg.large})"
+        rows += measure(line, (x, y), (data.test_x, data.test_y), keys, what)
+    cols = ["init", "seed", "alpha", "train_loss", "train_acc", "test_loss", "test_acc"]
+    frame = pd.DataFrame(rows)[cols].sort_values(["init", "seed", "alpha"], ignore_index=True)
+    return tally.result("interpolation", cfg, str(x.device), profile, {"curve": frame})

@@ -1,0 +1,63 @@
+"""Section 2: test accuracy against width, every (width, seed) model trained in one stack."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from suite.engine import Member, derive_seed, train
+from suite.experiments.common import EpochProgress, Progress, Tally, measure
+from suite.frames import ExperimentResult
+from suite.profiles import WidthSweep
+from suite.splits import MnistSplits
+
+
+def run_width_sweep(
+    cfg: WidthSweep,
+    data: MnistSplits,
+    seeds: int,
+    *,
+    profile: str = "",
+    progress: Progress | None = None,
+) -> ExperimentResult:
+    """All widths and seeds share batch size and learning rate, so they train as one stack."""
+    x, y = data.train_x[: cfg.n_train], data.train_y[: cfg.n_train]
+    grid = [(w, s) for w in cfg.widths for s in range(seeds)]
+    members = [
+        Member(
+            (w,) * cfg.depth,
+            derive_seed("width_sweep/init", s, w),
+            derive_seed("width_sweep/data", s, w),
+        )
+        for w, s in grid
+    ]
+    keys = [
+        {"seed": s, "width": w, "params": m.n_params}
+        for (w, s), m in zip(grid, members, strict=True)
+    ]
+    rows: list[dict] = []
+    tick = EpochProgress("width_sweep", cfg.epochs, progress)
+
+    def record(epoch: int, params) -> None:
+        what = f"width_sweep (widths {cfg.widths}, epoch {epoch}, lr {cfg.lr})"
+        rows.extend(
+            {**r, "epoch": epoch}
+            for r in measure(params, (x, y), (data.test_x, data.test_y), keys, what)
+        )
+        tick(epoch)
+
+    tally = Tally()
+    train(
+        members,
+        x,
+        y,
+        batch_size=cfg.batch_size,
+        lr=cfg.lr,
+        epochs=cfg.epochs,
+        on_epoch=record,
+        eval_every=cfg.eval_every,
+    )
+    tally.add(cfg.epochs * -(-cfg.n_train // cfg.batch_size), cfg.batch_size, len(members))
+    cols = ["seed", "width", "params", "epoch", "train_loss", "train_acc", "test_loss", "test_acc"]
+    return tally.result(
+        "width_sweep", cfg, str(x.device), profile, {"epochs": pd.DataFrame(rows)[cols]}
+    )

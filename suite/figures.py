@@ -1,0 +1,330 @@
+"""The four homework figures, redrawn with seaborn from the tidy frames of :mod:`suite.frames`.
+
+Every function takes a DataFrame and returns a :class:`matplotlib.figure.Figure` built without
+pyplot, so it works headless (CI), in a notebook and inside the report alike. Each line is the
+mean over seeds drawn by ``seaborn.lineplot``; the band around it is one standard deviation over
+seeds (``errorbar="sd"``: deterministic, unlike a bootstrap CI). Every mean line carries a ``gid``
+naming the frame column it shows (``"train_loss"``, or ``"shared/test_loss"`` in the
+interpolation grid), so a test can check the plotted numbers against the CSV the report writes.
+
+:data:`FIGURES` maps an experiment name to its figure function and frame; adding an experiment's
+figure to the report is one line there.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+import seaborn as sns
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+#: seaborn's errorbar argument for every band, and the words the captions use for it.
+BAND = "sd"
+BAND_WORDS = "band: \u00b11 standard deviation over seeds"
+
+#: Okabe-Ito colours (colour-blind safe), one per quantity, the same in every figure.
+COLORS = {"train": "#0072B2", "test": "#D55E00", "sensitivity": "#009E73"}
+INIT_STYLE = {"independent": "-", "shared": "--"}
+SPLITS = ("train", "test")
+
+_BASE_DPI = 96
+_RC = {
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.35,
+    "grid.linewidth": 0.6,
+    "font.size": 10,
+    "axes.titlesize": 11,
+    "axes.labelsize": 10,
+    "legend.fontsize": 9,
+    "legend.frameon": False,
+}
+
+
+def _new_figure(nrows: int, ncols: int, width: float, height: float) -> tuple[Figure, list[Axes]]:
+    fig = Figure(figsize=(width, height), dpi=_BASE_DPI, layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    return fig, list(axes.flat)
+
+
+def _mean_line(
+    ax: Axes,
+    df: pd.DataFrame,
+    x: str,
+    y: str,
+    *,
+    label: str,
+    color: str,
+    gid: str | None = None,
+    linestyle: str = "-",
+    marker: str | None = None,
+) -> None:
+    """Mean of ``y`` over seeds at every ``x``, with the seed band; tags the line with ``gid``."""
+    n_before = len(ax.lines)
+    sns.lineplot(
+        data=df,
+        x=x,
+        y=y,
+        ax=ax,
+        errorbar=BAND,
+        label=label,
+        color=color,
+        linestyle=linestyle,
+        marker=marker,
+        markersize=4,
+        linewidth=1.6,
+    )
+    for line in ax.lines[n_before:]:
+        line.set_gid(gid or y)
+
+
+def _finish(ax: Axes, *, title: str, xlabel: str, ylabel: str, legend: bool = True) -> None:
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if legend:
+        ax.legend(frameon=False)
+    elif ax.get_legend() is not None:
+        ax.get_legend().remove()
+
+
+def last_epoch(df: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
+    """The last-epoch row of every ``by`` group; ``df`` unchanged when it has no epoch column."""
+    if "epoch" not in df.columns:
+        return df
+    last = df.groupby(list(by))["epoch"].transform("max")
+    return df[df["epoch"] == last].reset_index(drop=True)
+
+
+def random_labels_figure(epochs: pd.DataFrame) -> Figure:
+    """Homework figure 1: train and test loss against epoch when trained on random labels."""
+    with sns.axes_style("whitegrid"), sns.plotting_context(rc=_RC):
+        fig, (ax,) = _new_figure(1, 1, 6.4, 3.8)
+        for split in SPLITS:
+            _mean_line(ax, epochs, "epoch", f"{split}_loss", label=split, color=COLORS[split])
+        _finish(ax, title="", xlabel="epoch", ylabel="cross-entropy loss")
+        fig.suptitle(
+            "Loss when training on random labels (test loss on the true labels)", fontsize=11
+        )
+    return fig
+
+
+def width_figure(final: pd.DataFrame) -> Figure:
+    """Homework figure 2: train/test loss and accuracy against parameter count (log x).
+
+    Accepts the ``final`` frame or the full ``epochs`` frame, whose last epoch per (width, seed)
+    it takes.
+    """
+    final = last_epoch(final, ("width", "seed"))
+    with sns.axes_style("whitegrid"), sns.plotting_context(rc=_RC):
+        fig, (ax_loss, ax_acc) = _new_figure(1, 2, 10.0, 3.8)
+        for ax, metric, ylabel in (
+            (ax_loss, "loss", "cross-entropy loss"),
+            (ax_acc, "acc", "accuracy"),
+        ):
+            for split in SPLITS:
+                _mean_line(
+                    ax,
+                    final,
+                    "params",
+                    f"{split}_{metric}",
+                    label=split,
+                    color=COLORS[split],
+                    marker="o",
+                )
+            ax.set_xscale("log")
+            _finish(
+                ax,
+                title=ylabel.capitalize(),
+                xlabel="number of parameters (log scale)",
+                ylabel=ylabel,
+            )
+        fig.suptitle("Final loss and accuracy against model size", fontsize=11)
+    return fig
+
+
+def interpolation_figure(curve: pd.DataFrame) -> Figure:
+    """Homework figure 3: loss (log y) and accuracy along theta(a) = (1-a) theta1 + a theta2.
+
+    A 2 x 2 grid: rows loss and accuracy, columns the initialization (independent, shared), with
+    dotted lines at the endpoints a = 0 and a = 1. Rows share their y axis so the two
+    initializations compare at a glance.
+    """
+    if "init" not in curve.columns:  # a run of one initialization only
+        curve = curve.assign(init="independent")
+    present = set(curve["init"])
+    inits = [i for i in INIT_STYLE if i in present] + sorted(present - set(INIT_STYLE), key=str)
+    with sns.axes_style("whitegrid"), sns.plotting_context(rc=_RC):
+        fig = Figure(figsize=(4.6 * len(inits) + 0.6, 6.6), dpi=_BASE_DPI, layout="constrained")
+        grid = fig.subplots(2, len(inits), squeeze=False, sharex=True, sharey="row")
+        for col, init in enumerate(inits):
+            part = curve[curve["init"] == init]
+            for row, (metric, ylabel) in enumerate(
+                (("loss", "cross-entropy loss"), ("acc", "accuracy"))
+            ):
+                ax = grid[row][col]
+                for alpha in (0.0, 1.0):
+                    ax.axvline(alpha, color="0.45", linestyle=":", linewidth=1.0, zorder=0)
+                for split in SPLITS:
+                    column = f"{split}_{metric}"
+                    _mean_line(
+                        ax,
+                        part,
+                        "alpha",
+                        column,
+                        label=split,
+                        color=COLORS[split],
+                        gid=f"{init}/{column}",
+                        linestyle=INIT_STYLE.get(init, "-"),
+                    )
+                if metric == "loss":
+                    ylabel += " (log scale)"
+                title = f"{init} initialization" if row == 0 else ""
+                _finish(
+                    ax,
+                    title=title,
+                    xlabel="\u03b1" if row == 1 else "",
+                    ylabel=ylabel if col == 0 else "",
+                )
+                ax.tick_params(labelleft=True)
+        # Only now: seaborn aggregates in the axis' scale, so a log axis during drawing would
+        # make the lines geometric means.
+        grid[0][0].set_yscale("log")
+        for ax in grid[0]:
+            trans = ax.get_xaxis_transform()
+            ax.text(
+                0.0,
+                1.0,
+                " \u03b8\u2081",
+                transform=trans,
+                va="top",
+                ha="left",
+                fontsize=9,
+                color="0.3",
+            )
+            ax.text(
+                1.0,
+                1.0,
+                " \u03b8\u2082",
+                transform=trans,
+                va="top",
+                ha="left",
+                fontsize=9,
+                color="0.3",
+            )
+        fig.suptitle(
+            "Linear interpolation \u03b8(\u03b1) = (1-\u03b1)\u00b7\u03b8\u2081 + "
+            "\u03b1\u00b7\u03b8\u2082 between a small-batch and a large-batch solution",
+            fontsize=11,
+        )
+    return fig
+
+
+def batch_figure(final: pd.DataFrame) -> Figure:
+    """Homework figure 4: loss, accuracy and sensitivity against batch size (three panels)."""
+    with sns.axes_style("whitegrid"), sns.plotting_context(rc=_RC):
+        fig, (ax_loss, ax_acc, ax_sens) = _new_figure(1, 3, 13.0, 3.8)
+        for ax, metric, ylabel in (
+            (ax_loss, "loss", "cross-entropy loss"),
+            (ax_acc, "acc", "accuracy"),
+        ):
+            for split in SPLITS:
+                _mean_line(
+                    ax,
+                    final,
+                    "batch_size",
+                    f"{split}_{metric}",
+                    label=split,
+                    color=COLORS[split],
+                    marker="o",
+                )
+            _finish(ax, title=ylabel.capitalize(), xlabel="batch size", ylabel=ylabel)
+        _mean_line(
+            ax_sens,
+            final,
+            "batch_size",
+            "sensitivity",
+            label="sensitivity",
+            color=COLORS["sensitivity"],
+            marker="o",
+        )
+        _finish(
+            ax_sens,
+            title="Sensitivity",
+            xlabel="batch size",
+            ylabel=r"mean $\Vert\partial\,\mathrm{softmax}(f(x))/\partial x\Vert_F$",
+            legend=False,
+        )
+        fig.suptitle("Final loss, accuracy and sensitivity against batch size", fontsize=11)
+    return fig
+
+
+def figure_to_png_base64(fig: Figure, dpi: int = 2 * _BASE_DPI) -> str:
+    """The figure as base64 PNG text (2x the 96-dpi layout by default); the figure is closed."""
+    buf = io.BytesIO()
+    try:
+        fig.savefig(buf, format="png", dpi=dpi, facecolor="white", metadata={"Software": None})
+    finally:
+        close_figure(fig)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def display_width(fig: Figure) -> int:
+    """The CSS width in pixels at which a figure shows at its intended size."""
+    return round(fig.get_figwidth() * _BASE_DPI)
+
+
+def close_figure(fig: Figure) -> None:
+    """Release a figure; drops it from pyplot's registry only if pyplot is in use."""
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.close(fig)
+    fig.clear()
+
+
+@dataclass(frozen=True)
+class FigureSpec:
+    """How the report draws one experiment: the function, the frame it reads, and the caption."""
+
+    draw: Callable[[pd.DataFrame], Figure]
+    frame: str
+    caption: str
+
+
+#: experiment name -> figure. Captions may use {n_seeds}.
+FIGURES: dict[str, FigureSpec] = {
+    "random_labels": FigureSpec(
+        random_labels_figure,
+        "epochs",
+        "Train loss (on the random labels) and test loss (on the true labels) against epoch. "
+        f"Lines: mean over {{n_seeds}} seeds; {BAND_WORDS}.",
+    ),
+    "width_sweep": FigureSpec(
+        width_figure,
+        "epochs",
+        "Final-epoch train and test loss (left) and accuracy (right) against the number of "
+        f"parameters of the 3-hidden-layer MLP. Lines: mean over {{n_seeds}} seeds; {BAND_WORDS}.",
+    ),
+    "interpolation": FigureSpec(
+        interpolation_figure,
+        "curve",
+        "Train and test loss (top, log scale) and accuracy (bottom) along the line from the "
+        "small-batch solution \u03b8\u2081 (\u03b1 = 0) to the large-batch solution \u03b8\u2082 "
+        "(\u03b1 = 1), for independent and shared initialization; dotted lines mark the endpoints. "
+        f"Lines: mean over {{n_seeds}} seeds; {BAND_WORDS}.",
+    ),
+    "batch_sweep": FigureSpec(
+        batch_figure,
+        "final",
+        "Final train and test loss, accuracy, and sensitivity (mean Frobenius norm of the Jacobian "
+        "of the softmax output with respect to the input) against batch size. "
+        f"Lines: mean over {{n_seeds}} seeds; {BAND_WORDS}.",
+    ),
+}

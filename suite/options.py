@@ -1,0 +1,149 @@
+"""Command-line options and ini keys, and their validation into one frozen :class:`Settings`.
+
+Bad input is a ``pytest.UsageError``: one line, exit code 4, and nothing written to disk.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from suite.profiles import PROFILES, Profile, get_profile
+
+SETTINGS_KEY = pytest.StashKey["Settings"]()
+DEFAULT_REPORT = Path("reports/latest/index.html")
+DEFAULT_CACHE = Path(".gen-cache")
+
+_OPTIONS = [
+    # (name, ini default, help)
+    ("gen_profile", "ci", f"experiment profile: {', '.join(PROFILES)} (default ci)"),
+    ("gen_device", "auto", "training device: auto (cuda when present), cpu or cuda"),
+    ("gen_seeds", "", "number of independent seeds per experiment (default: the profile's)"),
+    (
+        "gen_data_root",
+        "",
+        "torchvision-layout MNIST root (default: $GEN_DATA_ROOT or the user cache)",
+    ),
+    ("gen_cache_dir", str(DEFAULT_CACHE), "run cache directory (default .gen-cache)"),
+    (
+        "gen_report",
+        str(DEFAULT_REPORT),
+        "HTML report path, or 'none' (default reports/latest/index.html)",
+    ),
+]
+
+
+def add_options(parser: pytest.Parser) -> None:
+    group = parser.getgroup("generalization", "generalization claims")
+    for name, default, help_text in _OPTIONS:
+        flag = "--" + name.replace("_", "-")
+        group.addoption(flag, dest=name, default=None, help=help_text)
+        parser.addini(name, help=help_text, default=default)
+    group.addoption(
+        "--gen-fresh",
+        action="store_true",
+        default=False,
+        help="ignore the run cache for this run (results are still written to it)",
+    )
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a run needs to know, resolved once per process."""
+
+    profile: Profile
+    device: str
+    data_root: Path | None
+    cache_dir: Path
+    report: Path | None
+    fresh: bool
+
+    @property
+    def profile_name(self) -> str:
+        return self.profile.name
+
+
+def _value(config: pytest.Config, name: str) -> str:
+    cli = config.getoption(name)
+    return str(cli) if cli is not None else str(config.getini(name))
+
+
+def resolve(config: pytest.Config, worker_index: int | None = None) -> Settings:
+    """Validate options and ini keys; raise ``pytest.UsageError`` with one clear line."""
+    seeds_text = _value(config, "gen_seeds").strip()
+    try:
+        seeds = int(seeds_text) if seeds_text else None
+    except ValueError:
+        raise pytest.UsageError(f"--gen-seeds must be an integer, got {seeds_text!r}") from None
+    if seeds is not None and seeds < 1:
+        raise pytest.UsageError(f"--gen-seeds must be >= 1, got {seeds}")
+    try:
+        profile = get_profile(_value(config, "gen_profile").strip(), seeds)
+    except ValueError as exc:
+        raise pytest.UsageError(f"--gen-profile: {exc}") from None
+
+    data_root_text = _value(config, "gen_data_root").strip() or os.environ.get("GEN_DATA_ROOT", "")
+    data_root = Path(data_root_text).expanduser() if data_root_text else None
+    if data_root is not None and not (
+        data_root.is_dir() and os.access(data_root, os.R_OK | os.X_OK)
+    ):
+        raise pytest.UsageError(f"--gen-data-root: {data_root} is not a readable directory")
+
+    cache_dir = _path(config, _value(config, "gen_cache_dir"))
+    _require_writable(cache_dir, "--gen-cache-dir")
+    report_text = _value(config, "gen_report").strip()
+    report = None if report_text.lower() == "none" else _path(config, report_text)
+    if report is not None:
+        if report.is_dir():
+            raise pytest.UsageError(f"--gen-report: {report} is a directory; give a file path")
+        _require_writable(report.parent, "--gen-report")
+
+    return Settings(
+        profile=profile,
+        device=_device(_value(config, "gen_device"), worker_index),
+        data_root=data_root,
+        cache_dir=cache_dir,
+        report=report,
+        fresh=bool(config.getoption("gen_fresh")),
+    )
+
+
+def _path(config: pytest.Config, text: str) -> Path:
+    """Relative paths count from the rootdir, so runs from any subdirectory land in one place."""
+    path = Path(text.strip()).expanduser()
+    return path if path.is_absolute() else config.rootpath / path
+
+
+def _device(requested: str, worker_index: int | None) -> str:
+    requested = requested.strip().lower()
+    if requested not in {"auto", "cpu", "cuda"}:
+        raise pytest.UsageError(f"--gen-device must be auto, cpu or cuda, got {requested!r}")
+    if requested == "cpu":
+        return "cpu"
+    import torch
+
+    if not torch.cuda.is_available():
+        if requested == "cuda":
+            raise pytest.UsageError(
+                "--gen-device cuda: no CUDA device is available on this machine"
+            )
+        return "cpu"
+    # Under pytest-xdist each worker takes its own GPU, so -n <number of GPUs> scales a run.
+    index = (worker_index or 0) % torch.cuda.device_count()
+    return f"cuda:{index}"
+
+
+def _require_writable(path: Path, option: str) -> None:
+    """The nearest existing ancestor must be a writable directory; nothing is created here."""
+    probe = path
+    while not probe.exists():
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    if probe.exists() and not probe.is_dir():
+        raise pytest.UsageError(f"{option}: {probe} exists and is not a directory")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise pytest.UsageError(f"{option}: {path} is not writable")

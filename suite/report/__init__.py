@@ -1,0 +1,45 @@
+"""The HTML report: one self-contained page plus the files it is rendered from.
+
+    write_report(claims, experiments, meta, Path("reports/run.html"))
+    render_from_results(Path("reports"))          # the same report again, no training
+
+``write_report`` first writes the results directory (claims.json, one CSV per frame, run.json)
+beside the page and then renders the page from those files, so a re-render always shows what the
+first rendering showed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from suite.frames import ExperimentResult
+from suite.report.files import read_results, write_results
+from suite.report.html import render_html
+from suite.report.model import ReportData
+from suite.verdicts import ClaimResult
+
+__all__ = ["ReportData", "read_results", "render_from_results", "render_html", "write_report"]
+
+
+def write_report(
+    claims: list[ClaimResult],
+    experiments: list[ExperimentResult],
+    meta: dict[str, Any],
+    html_path: Path,
+) -> Path:
+    """Writes ``html_path`` and, beside it, claims.json, run.json and one CSV per frame."""
+    html_path = Path(html_path)
+    write_results(ReportData(list(claims), list(experiments), dict(meta or {})), html_path.parent)
+    return render_from_results(html_path.parent, html_path)
+
+
+def render_from_results(results_dir: Path, html_path: Path | None = None) -> Path:
+    """Renders the report of an earlier run from its results directory (default:
+    ``results_dir/index.html``) without training anything."""
+    results_dir = Path(results_dir)
+    html_path = Path(html_path) if html_path is not None else results_dir / "index.html"
+    page = render_html(read_results(results_dir))
+    html_path.parent.mkdir(parents=True, exist_ok=True)
+    html_path.write_text(page, encoding="utf-8")
+    return html_path

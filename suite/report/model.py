@@ -1,0 +1,85 @@
+"""What one report shows: the claims, the experiments and the run's metadata, and how they group.
+
+The report is always a rendering of a results directory (see :mod:`suite.report.files`), so this
+module holds only plain data and the ordering rules both the writer and the renderer share.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from suite.figures import FIGURES
+from suite.frames import ExperimentResult
+from suite.verdicts import ClaimResult
+
+#: Headings of the homework's experiments; an experiment not listed here is titled by its name.
+EXPERIMENT_TITLES = {
+    "random_labels": "1 \u00b7 Fitting random labels",
+    "width_sweep": "2 \u00b7 Model width",
+    "interpolation": "3 \u00b7 Interpolating between solutions",
+    "batch_sweep": "4 \u00b7 Batch size, sensitivity and generalization",
+}
+
+#: meta key -> (label, other names the key may arrive under), in the order the report lists them.
+META_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "profile": ("Profile", ()),
+    "device": ("Device", ()),
+    "torch_version": ("PyTorch", ("torch",)),
+    "suite_version": ("Suite", ("suite", "version")),
+    "python_version": ("Python", ("python",)),
+    "date": ("Date", ("started", "timestamp")),
+    "wall_seconds": ("Wall time", ("wall_s", "wall", "seconds", "duration")),
+    "tf32": ("TF32 matmul", ()),
+    "command_line": ("Command line", ("command", "cmdline", "argv")),
+}
+
+#: meta keys never written or shown (the report must be hostname-free).
+PRIVATE_META = frozenset({"hostname", "host", "node", "user", "username"})
+
+
+def normalize_meta(meta: dict[str, Any] | None) -> dict[str, Any]:
+    """Canonical key names first (aliases folded in), then any other keys; private keys dropped."""
+    meta = {k: v for k, v in (meta or {}).items() if str(k).lower() not in PRIVATE_META}
+    out: dict[str, Any] = {}
+    for key, (_, aliases) in META_FIELDS.items():
+        for name in (key, *aliases):
+            if name in meta:
+                out[key] = meta.pop(name)
+                break
+    out.update(meta)
+    return out
+
+
+@dataclass
+class Section:
+    """One experiment's part of the report: its claims, and its result if one was recorded."""
+
+    name: str
+    claims: list[ClaimResult] = field(default_factory=list)
+    result: ExperimentResult | None = None
+
+    @property
+    def title(self) -> str:
+        return EXPERIMENT_TITLES.get(self.name, self.name)
+
+
+@dataclass
+class ReportData:
+    """Everything a report shows, in the order it was recorded."""
+
+    claims: list[ClaimResult]
+    experiments: list[ExperimentResult]
+    meta: dict[str, Any]
+
+    def sections(self) -> list[Section]:
+        """Homework experiments in homework order, then others as recorded, then experiments that
+        only claims name (their result is missing)."""
+        by_name: dict[str, Section] = {}
+        for name in FIGURES:
+            by_name[name] = Section(name)
+        for result in self.experiments:
+            by_name.setdefault(result.name, Section(result.name)).result = result
+        for claim in self.claims:
+            by_name.setdefault(claim.experiment, Section(claim.experiment)).claims.append(claim)
+        return [s for s in by_name.values() if s.result is not None or s.claims]

@@ -1,0 +1,117 @@
+"""The stacked engine must give every member exactly what it would get trained alone."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from suite.engine import BatchSchedule, Member, check_finite, evaluate, forward, init_params, train
+
+
+def _alone(member: Member, params: list[torch.Tensor], i: int) -> nn.Sequential:
+    """A plain nn.Linear MLP of the member's true widths, initialized from its stack slice."""
+    sizes = [784, *member.hidden, 10]
+    layers: list[nn.Module] = []
+    for k, (a, b) in enumerate(pairwise(sizes)):
+        lin = nn.Linear(a, b, dtype=torch.float64)
+        with torch.no_grad():
+            lin.weight.copy_(params[2 * k][i, :a, :b].T)
+            lin.bias.copy_(params[2 * k + 1][i, :b])
+        layers += [lin, nn.ReLU()]
+    return nn.Sequential(*layers[:-1])
+
+
+def _train_alone(model: nn.Sequential, x, y, batches, lr: float) -> None:
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    for idx in batches:
+        loss = F.cross_entropy(model(x[idx]), y[idx])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+
+@pytest.mark.parametrize("widths", [[(5, 5, 5), (20, 20, 20), (90, 90, 90)], [(21,), (21,)]])
+def test_stacked_training_equals_training_each_model_alone(widths):
+    # float64 so that the comparison tests the algorithm, not float32 summation order (Adam
+    # divides by sqrt(v) and so magnifies round-off on near-zero gradients to ~1e-5 in float32).
+    torch.manual_seed(0)
+    x, y = torch.rand(300, 784, dtype=torch.float64), torch.randint(0, 10, (300,))
+    members = [Member(w, init_seed=10 + i, data_seed=20 + i) for i, w in enumerate(widths)]
+    init = [p.double() for p in init_params(members)]
+    epochs, batch, lr = 3, 64, 3e-3
+    stacked = train(members, x, y, batch_size=batch, lr=lr, epochs=epochs, params=init)
+
+    schedule = BatchSchedule(members, 300, batch, torch.device("cpu"))
+    per_member_batches = [[] for _ in members]
+    for _ in range(epochs):
+        for idx in schedule.epoch():
+            for i in range(len(members)):
+                per_member_batches[i].append(idx[i])
+    for i, m in enumerate(members):
+        model = _alone(m, init, i)
+        _train_alone(model, x, y, per_member_batches[i], lr)
+        linears = [mod for mod in model if isinstance(mod, nn.Linear)]
+        for k, lin in enumerate(linears):
+            a, b = lin.in_features, lin.out_features
+            torch.testing.assert_close(
+                stacked[2 * k][i, :a, :b], lin.weight.detach().T, atol=1e-5, rtol=0
+            )
+            torch.testing.assert_close(
+                stacked[2 * k + 1][i, :b], lin.bias.detach(), atol=1e-5, rtol=0
+            )
+            # padding stays exactly zero: the padded units never move
+            assert (stacked[2 * k][i, a:, :] == 0).all()
+            assert (stacked[2 * k][i, :, b:] == 0).all()
+            assert (stacked[2 * k + 1][i, b:] == 0).all()
+
+
+def test_per_member_labels_train_each_member_on_its_own_labels():
+    x = torch.rand(200, 784)
+    y = torch.randint(0, 10, (2, 200))
+    members = [Member((8,), 1, 2), Member((8,), 3, 4)]
+    init = init_params(members)
+    both = train(members, x, y, batch_size=50, lr=1e-2, epochs=2, params=init)
+    only_first = train(
+        members[:1], x, y[:1], batch_size=50, lr=1e-2, epochs=2, params=[p[:1] for p in init]
+    )
+    for a, b in zip(both, only_first, strict=True):
+        torch.testing.assert_close(a[:1], b, atol=1e-6, rtol=0)
+
+
+def test_same_seeds_give_identical_numbers():
+    x, y = torch.rand(256, 784), torch.randint(0, 10, (256,))
+    members = [Member((16, 16), 7, 8)]
+    first = train(members, x, y, batch_size=32, lr=1e-3, epochs=2)
+    second = train(members, x, y, batch_size=32, lr=1e-3, epochs=2)
+    for a, b in zip(first, second, strict=True):
+        assert torch.equal(a, b)
+
+
+def test_member_params_count_matches_the_homework_model():
+    assert Member((21,), 0, 0).n_params == 16_705  # the "~16,750 params" of section 1
+    assert Member((5, 5, 5), 0, 0).n_params == 784 * 5 + 5 + 2 * (5 * 5 + 5) + 5 * 10 + 10
+
+
+def test_evaluate_matches_a_loop_over_members():
+    members = [Member((10,), 1, 1), Member((30,), 2, 2)]
+    params = init_params(members)
+    x, y = torch.rand(50, 784), torch.randint(0, 10, (50,))
+    loss, acc = evaluate(params, x, y, chunk=16)
+    logits = forward(params, x)
+    for i in range(2):
+        assert loss[i].item() == pytest.approx(F.cross_entropy(logits[i], y).item(), abs=1e-6)
+        assert acc[i].item() == pytest.approx((logits[i].argmax(1) == y).float().mean().item())
+
+
+def test_divergence_is_an_error_naming_the_config():
+    with pytest.raises(FloatingPointError, match="width 5"):
+        check_finite(torch.tensor([0.1, float("nan")]), "width 5")
+
+
+def test_members_of_different_depth_cannot_share_a_stack():
+    with pytest.raises(ValueError, match="same depth"):
+        init_params([Member((5,), 0, 0), Member((5, 5), 0, 0)])
