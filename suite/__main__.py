@@ -60,6 +60,14 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("results_dir", metavar="RESULTS_DIR", help="directory of a finished run")
     report.add_argument("--output", metavar="HTML", help="where to write the report")
     report.set_defaults(command=render_report)
+
+    table = commands.add_parser(
+        "results-table",
+        help="print the claims of a results directory as a Markdown table (for the README)",
+        description="Print the claims of a results directory as a Markdown table.",
+    )
+    table.add_argument("results_dir", metavar="RESULTS_DIR", help="directory of a finished run")
+    table.set_defaults(command=results_table)
     return parser
 
 
@@ -100,6 +108,15 @@ def render_report(args: argparse.Namespace) -> int:
     output = Path(args.output) if args.output else None
     html_path = render_from_results(Path(args.results_dir), html_path=output)
     print(html_path)
+    return 0
+
+
+def results_table(args: argparse.Namespace) -> int:
+    from suite.report.files import read_results
+    from suite.terminal import markdown_table
+
+    data = read_results(Path(args.results_dir))
+    print("\n".join(markdown_table(data.claims, data.meta)))
     return 0
 
 

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from suite.verdicts import ClaimResult, format_p
+
+
+def _cells(c: ClaimResult) -> tuple[str, ...]:
+    return (
+        c.claim,
+        f"{c.statistic:.4g}",
+        format_p(c.p_value),
+        c.verdict.value.upper(),
+        str(c.n_runs),
+        f"{c.seconds:.1f}s",
+    )
 
 
 def claims_table(claims: Iterable[ClaimResult]) -> list[str]:
@@ -28,3 +40,16 @@ def claims_table(claims: Iterable[ClaimResult]) -> list[str]:
         fmt.format(*("-" * w for w in widths)),
         *(fmt.format(*r) for r in rows),
     ]
+
+
+def markdown_table(claims: Iterable[ClaimResult], meta: Mapping[str, Any]) -> list[str]:
+    """The README's results table: the same cells, with the profile and device it was run on."""
+    where = f"profile `{meta.get('profile', '?')}`, device `{meta.get('device', '?')}`"
+    lines = [
+        f"Measured at {where}, torch {meta.get('torch_version', meta.get('torch', '?'))}:",
+        "",
+        "| claim | statistic | p | verdict | runs | training time |",
+        "|---|---|---|---|---|---|",
+    ]
+    lines += ["| " + " | ".join(_cells(c)) + " |" for c in claims]
+    return lines
