@@ -20,11 +20,15 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor
+
+if TYPE_CHECKING:
+    from suite.checkpoints import Checkpoint
 
 # Near interpolation, softmax tails underflow into denormals, which a CPU handles ~10x slower
 # (measured: random labels went from 1 ms to 10 ms a step once train loss fell below 1e-3).
@@ -87,19 +91,38 @@ def init_params(members: Sequence[Member], device: torch.device | str = "cpu") -
 
 
 def forward(params: Params, x: Tensor) -> Tensor:
-    """Logits (M, B, 10) of every member; ``x`` is (M, B, 784) per member or (B, 784) shared."""
+    """Logits (M, B, 10) of every member.
+
+    ``x`` is (M, B, 784), one batch per member; or (U, B, 784) with U dividing M, one batch per
+    group of M/U consecutive members that share a batch order; or (B, 784), shared by all.
+    """
     h = x
     n_layers = len(params) // 2
     for i in range(n_layers):
         w, b = params[2 * i], params[2 * i + 1]
-        h = (
-            torch.baddbmm(b.unsqueeze(1), h, w)
-            if h.dim() == 3
-            else torch.matmul(h, w) + b.unsqueeze(1)
-        )
+        if h.dim() == 2:
+            h = torch.matmul(h, w) + b.unsqueeze(1)
+        elif h.shape[0] != w.shape[0]:
+            h = _grouped_layer(h, w, b)
+        else:
+            h = torch.baddbmm(b.unsqueeze(1), h, w)
         if i < n_layers - 1:
             h = torch.relu(h)
     return h
+
+
+def _grouped_layer(x: Tensor, w: Tensor, b: Tensor) -> Tensor:
+    """Members sharing an input batch: one wide GEMM per group instead of one small GEMM each.
+
+    The G weight matrices of a group are laid side by side, (784, G*H), so the widest layer (the
+    first) runs as one large matmul per group; the output is split back into members.
+    """
+    groups, batch, d_in = x.shape
+    members, _, d_out = w.shape
+    per_group = members // groups
+    wide = w.view(groups, per_group, d_in, d_out).permute(0, 2, 1, 3).reshape(groups, d_in, -1)
+    h = torch.bmm(x, wide).view(groups, batch, per_group, d_out).permute(0, 2, 1, 3)
+    return h.reshape(members, batch, d_out) + b.unsqueeze(1)
 
 
 @torch.no_grad()
@@ -117,19 +140,36 @@ def evaluate(params: Params, x: Tensor, y: Tensor, chunk: int = 10_000) -> tuple
 
 
 class BatchSchedule:
-    """Per-member shuffled epochs, like ``DataLoader(shuffle=True, drop_last=False)``.
+    """Shuffled epochs, like ``DataLoader(shuffle=True, drop_last=False)``, one per data seed.
 
-    Index tensors are drawn on the CPU from each member's own generator (cheap: one randperm per
-    member and epoch) and moved to the device once per epoch.
+    Members with the same ``data_seed`` share a batch order. Index tensors are drawn on the CPU
+    from one generator per data seed (cheap: one randperm per order and epoch) and moved to the
+    device once per epoch. ``epoch()`` yields (U, B) index tensors, one row per order.
     """
 
     def __init__(self, members: Sequence[Member], n: int, batch_size: int, device: torch.device):
         self.n, self.batch_size, self.device = n, batch_size, device
-        self.generators = [torch.Generator().manual_seed(m.data_seed) for m in members]
+        seeds = list(dict.fromkeys(m.data_seed for m in members))
+        self.generators = [torch.Generator().manual_seed(s) for s in seeds]
+        group = [seeds.index(m.data_seed) for m in members]
+        self.member_order = torch.tensor(group, device=device)
+        per_group = len(members) // len(seeds)
+        # Members laid out group-major in equal groups can share one gathered batch per group
+        # (see forward); otherwise every member gets its own copy of its group's batch.
+        self.grouped = len(seeds) < len(members) and group == [
+            i // per_group for i in range(len(members))
+        ]
 
     @property
     def steps_per_epoch(self) -> int:
         return math.ceil(self.n / self.batch_size)
+
+    def state(self) -> list[Tensor]:
+        return [g.get_state() for g in self.generators]
+
+    def set_state(self, states: Sequence[Tensor]) -> None:
+        for g, s in zip(self.generators, states, strict=True):
+            g.set_state(s)
 
     def epoch(self) -> list[Tensor]:
         order = torch.stack([torch.randperm(self.n, generator=g) for g in self.generators])
@@ -150,6 +190,9 @@ def train(
     on_epoch: EvalHook | None = None,
     eval_every: int = 1,
     params: Params | None = None,
+    checkpoint: Checkpoint | None = None,
+    checkpoint_every: int | None = None,
+    carry: list[Any] | None = None,
 ) -> Params:
     """Adam on every member of the stack at once; returns the final stacked parameters.
 
@@ -159,30 +202,75 @@ def train(
     The loss is the sum over members of each member's mean batch loss: its gradient with respect
     to a member's parameters is that member's own gradient, and Adam is elementwise, so each
     member gets exactly the update it would get alone.
+
+    With a ``checkpoint``, the whole state (parameters, Adam, batch-order generators, epoch and
+    the caller's ``carry`` list, e.g. recorded rows) is saved every ``checkpoint_every`` epochs
+    (default: every 5% of the run) and at the end, and a saved state is resumed from.
     """
     device = x.device
-    params = [
-        p.detach().clone().requires_grad_(True) for p in (params or init_params(members, device))
-    ]
+    initial = params if params is not None else init_params(members, device)
+    params = [p.detach().clone().requires_grad_(True) for p in initial]
     opt = torch.optim.Adam(params, lr=lr)
     schedule = BatchSchedule(members, x.shape[0], batch_size, device)
-    per_member_labels = y.dim() == 2
-    if on_epoch is not None:
+    every = checkpoint_every or max(1, epochs // 20)
+    carry = [] if carry is None else carry
+    start = _resume(checkpoint, params, opt, schedule, carry)
+    if start == 0 and on_epoch is not None:
         on_epoch(0, params)
-    for epoch in range(1, epochs + 1):
+    for epoch in range(start + 1, epochs + 1):
         for idx in schedule.epoch():
-            xb = x[idx]
-            yb = y.gather(1, idx) if per_member_labels else y[idx]
-            logits = forward(params, xb)
-            loss = (
-                F.cross_entropy(logits.flatten(0, 1), yb.flatten(), reduction="sum") / idx.shape[1]
-            )
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
+            _step(params, opt, x, y, idx, schedule)
         if on_epoch is not None and (epoch % eval_every == 0 or epoch == epochs):
             on_epoch(epoch, params)
+        if checkpoint is not None and (epoch % every == 0 or epoch == epochs):
+            checkpoint.save(
+                {
+                    "epoch": epoch,
+                    "params": [p.detach().cpu() for p in params],
+                    "optimizer": opt.state_dict(),
+                    "generators": schedule.state(),
+                    "carry": list(carry),
+                }
+            )
     return [p.detach() for p in params]
+
+
+def _step(
+    params: Params,
+    opt: torch.optim.Optimizer,
+    x: Tensor,
+    y: Tensor,
+    idx: Tensor,
+    schedule: BatchSchedule,
+) -> None:
+    """One Adam step of every member on its batch (row ``member_order[m]`` of ``idx``)."""
+    per_member = idx[schedule.member_order]
+    yb = y.gather(1, per_member) if y.dim() == 2 else y[per_member]
+    logits = forward(params, x[idx] if schedule.grouped else x[per_member])
+    loss = F.cross_entropy(logits.flatten(0, 1), yb.flatten(), reduction="sum") / idx.shape[1]
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    opt.step()
+
+
+def _resume(
+    checkpoint: Checkpoint | None,
+    params: Params,
+    opt: torch.optim.Optimizer,
+    schedule: BatchSchedule,
+    carry: list[Any],
+) -> int:
+    """Load a saved state into the live objects; the epoch to continue after (0: fresh start)."""
+    state = checkpoint.load() if checkpoint is not None else None
+    if state is None:
+        return 0
+    with torch.no_grad():
+        for p, saved in zip(params, state["params"], strict=True):
+            p.copy_(saved)
+    opt.load_state_dict(state["optimizer"])
+    schedule.set_state(state["generators"])
+    carry[:] = state["carry"]
+    return int(state["epoch"])
 
 
 def check_finite(values: Tensor, what: str) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import torch
 
+from suite.checkpoints import Checkpoints, stage
 from suite.engine import Member, Params, derive_seed, train
 from suite.experiments.common import EpochProgress, Progress, Tally, measure
 from suite.frames import ExperimentResult
@@ -37,6 +38,7 @@ def run_interpolation(
     *,
     profile: str = "",
     progress: Progress | None = None,
+    checkpoints: Checkpoints | None = None,
 ) -> ExperimentResult:
     x, y = data.train_x[: cfg.n_train], data.train_y[: cfg.n_train]
     init = {(s, k): derive_seed("interpolation/init", s, k) for s in range(seeds) for k in (0, 1)}
@@ -61,6 +63,7 @@ def run_interpolation(
             lr=lr,
             epochs=cfg.epochs,
             on_epoch=lambda e, _p, t=tick: t(e),
+            checkpoint=stage(checkpoints, label),
         )
         tally.add(cfg.epochs * -(-cfg.n_train // batch), batch, len(stack))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import torch
 
+from suite.checkpoints import Checkpoints, stage
 from suite.engine import Member, derive_seed, train
 from suite.experiments.common import EpochProgress, Progress, Tally, measure
 from suite.frames import ExperimentResult
@@ -19,6 +20,7 @@ def run_random_labels(
     *,
     profile: str = "",
     progress: Progress | None = None,
+    checkpoints: Checkpoints | None = None,
 ) -> ExperimentResult:
     """Train one model per seed, each on its own random relabelling; curves every ``eval_every``."""
     x = data.train_x[: cfg.n_train]
@@ -56,6 +58,8 @@ def run_random_labels(
         epochs=cfg.epochs,
         on_epoch=record,
         eval_every=cfg.eval_every,
+        checkpoint=stage(checkpoints, "train"),
+        carry=rows,
     )
     tally.add(cfg.epochs * -(-cfg.n_train // cfg.batch_size), cfg.batch_size, seeds)
     frame = pd.DataFrame(rows)[

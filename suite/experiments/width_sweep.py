@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from suite.checkpoints import Checkpoints, stage
 from suite.engine import Member, derive_seed, train
 from suite.experiments.common import EpochProgress, Progress, Tally, measure
 from suite.frames import ExperimentResult
@@ -18,15 +19,19 @@ def run_width_sweep(
     *,
     profile: str = "",
     progress: Progress | None = None,
+    checkpoints: Checkpoints | None = None,
 ) -> ExperimentResult:
     """All widths and seeds share batch size and learning rate, so they train as one stack."""
     x, y = data.train_x[: cfg.n_train], data.train_y[: cfg.n_train]
-    grid = [(w, s) for w in cfg.widths for s in range(seeds)]
+    # One batch order per seed, shared by all widths of that seed (a paired comparison across
+    # widths), laid out seed-major so the engine gathers one batch per seed and runs each
+    # layer of all widths as one wide matmul (about 5x faster than one batch per model).
+    grid = [(w, s) for s in range(seeds) for w in cfg.widths]
     members = [
         Member(
             (w,) * cfg.depth,
             derive_seed("width_sweep/init", s, w),
-            derive_seed("width_sweep/data", s, w),
+            derive_seed("width_sweep/data", s),
         )
         for w, s in grid
     ]
@@ -55,6 +60,8 @@ def run_width_sweep(
         epochs=cfg.epochs,
         on_epoch=record,
         eval_every=cfg.eval_every,
+        checkpoint=stage(checkpoints, "train"),
+        carry=rows,
     )
     tally.add(cfg.epochs * -(-cfg.n_train // cfg.batch_size), cfg.batch_size, len(members))
     cols = ["seed", "width", "params", "epoch", "train_loss", "train_acc", "test_loss", "test_acc"]

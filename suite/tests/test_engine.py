@@ -34,15 +34,33 @@ def _train_alone(model: nn.Sequential, x, y, batches, lr: float) -> None:
         opt.step()
 
 
-@pytest.mark.parametrize("widths", [[(5, 5, 5), (20, 20, 20), (90, 90, 90)], [(21,), (21,)]])
-def test_stacked_training_equals_training_each_model_alone(widths):
+WIDTH_STACK = [(5, 5, 5), (20, 20, 20), (90, 90, 90)]
+
+
+@pytest.mark.parametrize(
+    ("widths", "data_seeds"),
+    [
+        (WIDTH_STACK, [20, 21, 22]),  # every member its own batch order
+        ([(21,), (21,)], [20, 21]),
+        (WIDTH_STACK * 2, [20, 20, 20, 21, 21, 21]),  # two orders shared by groups: grouped GEMM
+        (WIDTH_STACK * 2, [20, 21, 20, 21, 20, 21]),  # shared, but not group-major
+    ],
+    ids=["own-order", "random-labels-shape", "grouped", "interleaved"],
+)
+def test_stacked_training_equals_training_each_model_alone(widths, data_seeds):
     # float64 so that the comparison tests the algorithm, not float32 summation order (Adam
     # divides by sqrt(v) and so magnifies round-off on near-zero gradients to ~1e-5 in float32).
     torch.manual_seed(0)
     x, y = torch.rand(300, 784, dtype=torch.float64), torch.randint(0, 10, (300,))
-    members = [Member(w, init_seed=10 + i, data_seed=20 + i) for i, w in enumerate(widths)]
+    members = [
+        Member(w, init_seed=10 + i, data_seed=d)
+        for i, (w, d) in enumerate(zip(widths, data_seeds, strict=True))
+    ]
     init = [p.double() for p in init_params(members)]
     epochs, batch, lr = 3, 64, 3e-3
+    assert BatchSchedule(members, 300, batch, torch.device("cpu")).grouped == (
+        data_seeds == [20, 20, 20, 21, 21, 21]
+    )
     stacked = train(members, x, y, batch_size=batch, lr=lr, epochs=epochs, params=init)
 
     schedule = BatchSchedule(members, 300, batch, torch.device("cpu"))
@@ -50,7 +68,7 @@ def test_stacked_training_equals_training_each_model_alone(widths):
     for _ in range(epochs):
         for idx in schedule.epoch():
             for i in range(len(members)):
-                per_member_batches[i].append(idx[i])
+                per_member_batches[i].append(idx[schedule.member_order[i]])
     for i, m in enumerate(members):
         model = _alone(m, init, i)
         _train_alone(model, x, y, per_member_batches[i], lr)
@@ -70,16 +88,17 @@ def test_stacked_training_equals_training_each_model_alone(widths):
 
 
 def test_per_member_labels_train_each_member_on_its_own_labels():
-    x = torch.rand(200, 784)
+    torch.manual_seed(1)
+    x = torch.rand(200, 784, dtype=torch.float64)
     y = torch.randint(0, 10, (2, 200))
     members = [Member((8,), 1, 2), Member((8,), 3, 4)]
-    init = init_params(members)
+    init = [p.double() for p in init_params(members)]
     both = train(members, x, y, batch_size=50, lr=1e-2, epochs=2, params=init)
     only_first = train(
         members[:1], x, y[:1], batch_size=50, lr=1e-2, epochs=2, params=[p[:1] for p in init]
     )
     for a, b in zip(both, only_first, strict=True):
-        torch.testing.assert_close(a[:1], b, atol=1e-6, rtol=0)
+        torch.testing.assert_close(a[:1], b, atol=1e-9, rtol=0)
 
 
 def test_same_seeds_give_identical_numbers():

@@ -1,0 +1,86 @@
+"""The engine against the homework-style loop on the same workload, side by side.
+
+Workload: one seed of the width sweep (3 hidden layers of 5..90 units, batch 200, Adam 3e-3),
+one epoch over the first 5,000 training images, all ten widths. Run alone, without xdist
+(pytest-benchmark disables itself there):
+
+    pytest suite/ -m benchmark --benchmark-json reports/benchmark.json
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+import pytest
+import torch
+
+from suite.baseline import homework_loader, mlp, train_one_at_a_time
+from suite.engine import Member, derive_seed, train
+from suite.profiles import WIDTHS
+from suite.splits import load_mnist
+
+N_TRAIN, BATCH, LR, DEPTH = 5_000, 200, 3e-3, 3
+MIN_RATIO = {"cpu": 10.0, "cuda": 100.0}
+pytestmark = pytest.mark.benchmark(group="width-sweep-slice", min_rounds=3)
+
+
+def _device() -> str:
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def _members() -> list[Member]:
+    """The ten widths of one seed, sharing its batch order, as the width sweep trains them."""
+    return [
+        Member((w,) * DEPTH, derive_seed("bench", w), derive_seed("bench/data")) for w in WIDTHS
+    ]
+
+
+def _baseline_seconds(rounds: int = 3) -> float:
+    data = load_mnist()
+    loader = homework_loader(data.root, N_TRAIN, BATCH, seed=0)
+    times = []
+    for _ in range(rounds):
+        models = [mlp((w,) * DEPTH) for w in WIDTHS]
+        t0 = time.perf_counter()
+        train_one_at_a_time(models, loader, LR, epochs=1, device=_device())
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def test_homework_style_baseline(benchmark):
+    data = load_mnist()
+    loader = homework_loader(data.root, N_TRAIN, BATCH, seed=0)
+    benchmark.pedantic(
+        lambda: train_one_at_a_time([mlp((w,) * DEPTH) for w in WIDTHS], loader, LR, 1, _device()),
+        rounds=3,
+        iterations=1,
+    )
+    benchmark.extra_info["samples_per_s"] = N_TRAIN * len(WIDTHS) / benchmark.stats["median"]
+
+
+def test_engine_is_faster_than_the_homework_loop(benchmark):
+    device = _device()
+    data = load_mnist(device=device)
+    x, y = data.train_x[:N_TRAIN], data.train_y[:N_TRAIN]
+    members = _members()
+
+    def engine() -> None:
+        train(members, x, y, batch_size=BATCH, lr=LR, epochs=1)
+        if device == "cuda":
+            torch.cuda.synchronize()
+
+    engine()  # warm-up outside the timing (allocator, kernels)
+    benchmark.pedantic(engine, rounds=5, iterations=1)
+    engine_s = benchmark.stats["median"]
+    baseline_s = _baseline_seconds()
+    ratio = baseline_s / engine_s
+    benchmark.extra_info.update(
+        device=device,
+        engine_samples_per_s=N_TRAIN * len(WIDTHS) / engine_s,
+        baseline_samples_per_s=N_TRAIN * len(WIDTHS) / baseline_s,
+        baseline_median_s=baseline_s,
+        ratio=ratio,
+    )
+    print(f"\nengine {engine_s:.3f} s, homework loop {baseline_s:.3f} s: {ratio:.1f}x on {device}")
+    assert ratio >= MIN_RATIO[device], f"engine only {ratio:.1f}x the homework loop on {device}"
