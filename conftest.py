@@ -1,3 +1,7 @@
-"""Registers the suite's pytest plugin; options, markers and fixtures live in ``suite``."""
+"""Registers the suite's pytest plugin; options, markers and fixtures live in ``suite``.
 
-pytest_plugins = ["suite.plugin", "suite.fixtures"]
+``pytester`` serves the plugin's own integration tests (``suite/tests/test_plugin.py``); pytest
+accepts ``pytest_plugins`` only in this top-level conftest.
+"""
+
+pytest_plugins = ["suite.plugin", "suite.fixtures", "pytester"]

@@ -4,8 +4,9 @@ The key hashes everything the numbers depend on: the experiment's settings, the 
 dataset checksum, the device type and ``CODE_VERSION`` (bump it when training code changes what
 it computes). An entry is a directory holding ``result.json`` and ``manifest.json`` (the
 SHA-256 of the result); it is written under a temporary name and renamed into place, so a
-crash never leaves a half entry that looks whole. A file lock per key makes parallel workers
-train once: the first trains, the others wait and read.
+crash never leaves a half entry that looks whole, and an entry it replaces is kept until the new
+one is in place. A file lock per key makes parallel workers train once: the first trains, the
+others wait and read.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ class RunCache:
         """The cached result of ``key`` or a newly computed one; the flag says whether cached."""
         self.root.mkdir(parents=True, exist_ok=True)
         with FileLock(str(self.root / f"{key}.lock")):
+            self._finish_interrupted_write(key)
             if not fresh:
                 cached = self._read(key)
                 if cached is not None:
@@ -89,16 +91,44 @@ class RunCache:
             return None
 
     def _write(self, key: str, result: ExperimentResult) -> None:
+        """Write the entry under a temporary name, then move it into place.
+
+        An entry already there (a ``--gen-fresh`` rerun) is renamed aside and deleted only once
+        the new one is in place, so a failing write (a full disk) leaves the old entry as it
+        was, and a crash between the two renames leaves it aside, where
+        :meth:`_finish_interrupted_write` puts it back.
+        """
         data = json.dumps(result.to_payload()).encode()
-        tmp = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=self.root))
+        final, aside = self.root / key, self._aside(key)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{key}.new-", dir=self.root))
         try:
             (tmp / "result.json").write_bytes(data)
             (tmp / "manifest.json").write_text(
                 json.dumps({"result.json": hashlib.sha256(data).hexdigest()})
             )
-            final = self.root / key
             if final.exists():
-                shutil.rmtree(final)
+                os.replace(final, aside)
             os.replace(tmp, final)
+        except BaseException:
+            self._finish_interrupted_write(key)
+            raise
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(aside, ignore_errors=True)
+
+    def _aside(self, key: str) -> Path:
+        return self.root / f".{key}.old"
+
+    def _finish_interrupted_write(self, key: str) -> None:
+        """Settle what a write of ``key`` that died midway left (the caller holds its lock):
+        half-written temporary entries are deleted, and an entry renamed aside goes back into
+        place if no new one replaced it, or is deleted if one did."""
+        for tmp in self.root.glob(f".{key}.new-*"):
+            shutil.rmtree(tmp, ignore_errors=True)
+        aside = self._aside(key)
+        if not aside.exists():
+            return
+        if (self.root / key).exists():
+            shutil.rmtree(aside, ignore_errors=True)
+        else:
+            os.replace(aside, self.root / key)

@@ -11,6 +11,7 @@ import time
 import pytest
 
 from suite.cache import RunCache, cache_key
+from suite.checkpoints import Checkpoints
 from suite.claim import Claim
 from suite.experiments import RUNNERS
 from suite.frames import ExperimentResult
@@ -25,10 +26,21 @@ def _say(config: pytest.Config, message: str) -> None:
     if reporter is None:
         return
     if capture is None:
-        reporter.write_line(message)
+        _write_own_line(reporter, config, message)
         return
     with capture.global_and_fixture_disabled():
-        reporter.write_line(message)
+        _write_own_line(reporter, config, message)
+
+
+def _write_own_line(reporter: pytest.TerminalReporter, config: pytest.Config, text: str) -> None:
+    """``text`` on a line of its own: with -q, pytest's progress letters (".F") leave the line
+    open without the reporter knowing, so its ``write_line`` alone would append to them; with
+    -v the reporter closes its open "nodeid" line itself, and no blank line is added."""
+    reporter.ensure_newline()
+    writer = config.get_terminal_writer()
+    if writer.width_of_current_line:
+        writer.line()
+    reporter.write_line(text)
 
 
 @pytest.fixture(scope="session")
@@ -51,16 +63,33 @@ def obtain(
     seeds = settings.profile.seeds
     key = cache_key(name, settings.profile.as_dict()[name], seeds, data.checksum, settings.device)
 
+    checkpoints = Checkpoints(settings.cache_dir / "checkpoints" / key)
+
     def compute() -> ExperimentResult:
+        if settings.fresh:
+            checkpoints.clear()
+        elif checkpoints.root.is_dir() and any(checkpoints.root.iterdir()):
+            _say(config, f"{name}: resuming from the checkpoints in {checkpoints.root}")
         _say(
             config, f"{name}: training {seeds} seeds on {settings.device} ({settings.profile_name})"
         )
-        return RUNNERS[name](
-            cfg, data, seeds, profile=settings.profile_name, progress=lambda m: _say(config, m)
-        )
+        try:
+            return RUNNERS[name](
+                cfg,
+                data,
+                seeds,
+                profile=settings.profile_name,
+                progress=lambda m: _say(config, m),
+                checkpoints=checkpoints,
+            )
+        except FloatingPointError:
+            checkpoints.clear()  # a diverged state must not be resumed next time
+            raise
 
     t0 = time.perf_counter()
     result, cached = RunCache(settings.cache_dir).get_or_run(key, compute, fresh=settings.fresh)
+    if not cached:
+        checkpoints.clear()  # the finished result is in the cache now
     if cached:
         _say(config, f"{name}: read from the run cache ({key}, {time.perf_counter() - t0:.1f} s)")
     else:
@@ -88,6 +117,16 @@ def interpolation(gen_settings, mnist, pytestconfig) -> ExperimentResult:
 @pytest.fixture(scope="session")
 def batch_sweep(gen_settings, mnist, pytestconfig) -> ExperimentResult:
     return obtain("batch_sweep", gen_settings, mnist, pytestconfig)
+
+
+@pytest.fixture(scope="session")
+def label_corruption(gen_settings, mnist, pytestconfig) -> ExperimentResult:
+    return obtain("label_corruption", gen_settings, mnist, pytestconfig)
+
+
+@pytest.fixture(scope="session")
+def measures(gen_settings, mnist, pytestconfig) -> ExperimentResult:
+    return obtain("measures", gen_settings, mnist, pytestconfig)
 
 
 @pytest.fixture

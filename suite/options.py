@@ -6,6 +6,7 @@ Bad input is a ``pytest.UsageError``: one line, exit code 4, and nothing written
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -137,13 +138,27 @@ def _device(requested: str, worker_index: int | None) -> str:
 
 
 def _require_writable(path: Path, option: str) -> None:
-    """The nearest existing ancestor must be a writable directory; nothing is created here."""
-    probe = path
-    while not probe.exists():
-        if probe.parent == probe:
-            break
-        probe = probe.parent
-    if probe.exists() and not probe.is_dir():
+    """The nearest existing ancestor of ``path`` must be a directory this process can write in.
+
+    Probed by creating a temporary file there (deleted at once), not by ``os.access``:
+    permission bits say nothing to root, nor about /proc, /sys or read-only mounts. The missing
+    directories themselves are created only when something is written.
+    """
+    probe = _nearest_existing(path)
+    if not probe.is_dir():
         raise pytest.UsageError(f"{option}: {probe} exists and is not a directory")
-    if not os.access(probe, os.W_OK | os.X_OK):
-        raise pytest.UsageError(f"{option}: {path} is not writable")
+    try:
+        with tempfile.TemporaryFile(dir=probe):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise pytest.UsageError(
+            f"{option}: {path} is not writable (creating a file in {probe}: {reason})"
+        ) from None
+
+
+def _nearest_existing(path: Path) -> Path:
+    """``path`` itself or its closest ancestor that exists (the filesystem root at worst)."""
+    while not path.exists() and path.parent != path:
+        path = path.parent
+    return path
