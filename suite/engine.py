@@ -36,6 +36,17 @@ if TYPE_CHECKING:
 # torch starts its intra-op thread pool. Flushing them to zero changes no number a claim reads.
 torch.set_flush_denormal(True)
 
+TF32 = False  # reported in the report's environment table
+
+
+def configure_precision(device: str) -> None:
+    """TF32 stays off on CUDA: claims compare numbers across runs and devices, and the stacked
+    engine's equality to single-model training is tested at 1e-5, which TF32 matmuls break."""
+    if device.startswith("cuda"):
+        torch.backends.cuda.matmul.allow_tf32 = TF32
+        torch.backends.cudnn.allow_tf32 = TF32
+
+
 IN_FEATURES = 784
 CLASSES = 10
 
@@ -210,7 +221,7 @@ def train(
     device = x.device
     initial = params if params is not None else init_params(members, device)
     params = [p.detach().clone().requires_grad_(True) for p in initial]
-    opt = torch.optim.Adam(params, lr=lr)
+    opt = torch.optim.Adam(params, lr=lr, fused=True)
     schedule = BatchSchedule(members, x.shape[0], batch_size, device)
     every = checkpoint_every or max(1, epochs // 20)
     carry = [] if carry is None else carry

@@ -13,6 +13,7 @@ import pytest
 from suite.cache import RunCache, cache_key
 from suite.checkpoints import Checkpoints
 from suite.claim import Claim
+from suite.engine import configure_precision
 from suite.experiments import RUNNERS
 from suite.frames import ExperimentResult
 from suite.options import SETTINGS_KEY, Settings
@@ -45,7 +46,9 @@ def _write_own_line(reporter: pytest.TerminalReporter, config: pytest.Config, te
 
 @pytest.fixture(scope="session")
 def gen_settings(pytestconfig: pytest.Config) -> Settings:
-    return pytestconfig.stash[SETTINGS_KEY]
+    settings = pytestconfig.stash[SETTINGS_KEY]
+    configure_precision(settings.device)
+    return settings
 
 
 @pytest.fixture(scope="session")

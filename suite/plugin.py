@@ -14,7 +14,7 @@ import pytest
 
 from suite import __version__
 from suite.claim import EXPERIMENT_KEY, RESULT_KEY, inconclusive
-from suite.options import SETTINGS_KEY, add_options, resolve
+from suite.options import SETTINGS_KEY, add_options, resolve, share_cpu_threads
 from suite.session import CLAIM_ATTR, EXPERIMENT_ATTR, SessionResults
 from suite.terminal import claims_table
 from suite.verdicts import Verdict
@@ -32,7 +32,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "generalization(claim_id): a claim decided by a fixed rule")
     config.addinivalue_line("markers", "benchmark: a speed benchmark of the training engine")
-    worker = getattr(config, "workerinput", {}).get("workerid")
+    workerinput = getattr(config, "workerinput", {})
+    worker = workerinput.get("workerid")
+    if worker:
+        share_cpu_threads(int(workerinput.get("workercount", 1)))
     settings = resolve(config, int(worker[2:]) if worker else None)
     config.stash[SETTINGS_KEY] = settings
     # xfail conditions of claims refuted at a profile read this ("config.option.gen_profile").
