@@ -7,6 +7,7 @@ at a time: what most homework solutions do, and what costs ~1.5 hours per experi
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 from pathlib import Path
 
 import torch
@@ -19,7 +20,7 @@ from torchvision import datasets, transforms
 def mlp(hidden: Sequence[int]) -> nn.Sequential:
     sizes = [784, *hidden, 10]
     layers: list[nn.Module] = [nn.Flatten()]
-    for a, b in zip(sizes[:-1], sizes[1:], strict=True):
+    for a, b in pairwise(sizes):
         layers += [nn.Linear(a, b), nn.ReLU()]
     return nn.Sequential(*layers[:-1])
 

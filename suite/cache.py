@@ -25,7 +25,7 @@ from filelock import FileLock
 
 from suite.frames import ExperimentResult
 
-CODE_VERSION = "1"
+CODE_VERSION = "2"
 TRAININGS_LOG = "trainings.log"
 
 

@@ -1,4 +1,5 @@
-"""The claims of DESIGN.md section 2: one record per claim, the single source of their wording.
+"""The claims of DESIGN.md section 2 and of issue 7 (sections 5-8, beyond the homework): one
+record per claim, the single source of their wording.
 
 Claim tests name their id in the marker (``@pytest.mark.generalization("width-monotone")``);
 everything else (statement, experiment, report placement) is looked up here.
@@ -64,6 +65,65 @@ CLAIMS: dict[str, ClaimSpec] = {
             4,
             "batch_sweep",
             "Sensitivity is larger where test accuracy is smaller.",
+        ),
+        # Beyond the homework (issue 7): the sharper statements of the papers behind it.
+        ClaimSpec(
+            "corruption-fit",
+            5,
+            "label_corruption",
+            "The random-labels MLP reaches 100% train accuracy within the training budget for "
+            "every fraction f in {0, 0.2, ..., 1.0} of wrong training labels (Zhang et al. 2017).",
+        ),
+        ClaimSpec(
+            "corruption-test-monotone",
+            5,
+            "label_corruption",
+            "Test accuracy falls as the fraction of wrong training labels grows.",
+        ),
+        ClaimSpec(
+            "fit-time-grows",
+            5,
+            "label_corruption",
+            "The number of epochs needed to reach 100% train accuracy grows with the fraction "
+            "of wrong training labels.",
+        ),
+        ClaimSpec(
+            "sharpness-batch",
+            6,
+            "batch_sweep",
+            "Epsilon-sharpness (Keskar et al. 2017) grows with the batch size across batch "
+            "sizes 500..5000.",
+        ),
+        ClaimSpec(
+            "sharpness-gap",
+            6,
+            "batch_sweep",
+            "Epsilon-sharpness correlates with the generalization gap (test loss - train loss) "
+            "across batch sizes 500..5000.",
+        ),
+        ClaimSpec(
+            "shared-init-lower-barrier",
+            7,
+            "interpolation",
+            "The loss barrier on the line between the small-batch and the large-batch solution "
+            "is lower when both start from the same initialization than from independent ones "
+            "(linear mode connectivity, Frankle et al. 2020).",
+        ),
+        ClaimSpec(
+            "sensitivity-granulated",
+            8,
+            "measures",
+            "Sensitivity ranks runs by their generalization gap within each hyperparameter axis "
+            "(batch size, learning rate, label corruption): Jiang et al. 2020's granulated "
+            "Kendall tau is positive.",
+        ),
+        ClaimSpec(
+            "sharpness-granulated",
+            8,
+            "measures",
+            "Sharpness ranks runs by their generalization gap within each hyperparameter axis "
+            "(batch size, learning rate, label corruption): the granulated Kendall tau is "
+            "positive.",
         ),
     )
 }

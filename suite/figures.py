@@ -1,4 +1,5 @@
-"""The four homework figures, redrawn with seaborn from the tidy frames of :mod:`suite.frames`.
+"""The four homework figures, redrawn with seaborn from the tidy frames of :mod:`suite.frames`,
+and the figures of the claims beyond the homework (label corruption, measures).
 
 Every function takes a DataFrame and returns a :class:`matplotlib.figure.Figure` built without
 pyplot, so it works headless (CI), in a notebook and inside the report alike. Each line is the
@@ -24,12 +25,20 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from suite.measure_table import AXES, AXIS_LABELS, MEASURES, axis_runs, measures_table
+
 #: seaborn's errorbar argument for every band, and the words the captions use for it.
 BAND = "sd"
 BAND_WORDS = "band: \u00b11 standard deviation over seeds"
 
 #: Okabe-Ito colours (colour-blind safe), one per quantity, the same in every figure.
-COLORS = {"train": "#0072B2", "test": "#D55E00", "sensitivity": "#009E73"}
+COLORS = {
+    "train": "#0072B2",
+    "test": "#D55E00",
+    "sensitivity": "#009E73",
+    "sharpness": "#CC79A7",
+    "fit": "#E69F00",
+}
 INIT_STYLE = {"independent": "-", "shared": "--"}
 SPLITS = ("train", "test")
 
@@ -228,9 +237,12 @@ def interpolation_figure(curve: pd.DataFrame) -> Figure:
 
 
 def batch_figure(final: pd.DataFrame) -> Figure:
-    """Homework figure 4: loss, accuracy and sensitivity against batch size (three panels)."""
+    """Homework figure 4: loss, accuracy and sensitivity against batch size (three panels), and
+    sharpness (Keskar et al.) in a fourth panel when the frame has it."""
+    sharp = "sharpness" in final.columns
     with sns.axes_style("whitegrid"), sns.plotting_context(rc=_RC):
-        fig, (ax_loss, ax_acc, ax_sens) = _new_figure(1, 3, 13.0, 3.8)
+        fig, axes = _new_figure(1, 4 if sharp else 3, 17.0 if sharp else 13.0, 3.8)
+        ax_loss, ax_acc, ax_sens = axes[:3]
         for ax, metric, ylabel in (
             (ax_loss, "loss", "cross-entropy loss"),
             (ax_acc, "acc", "accuracy"),
@@ -262,7 +274,121 @@ def batch_figure(final: pd.DataFrame) -> Figure:
             ylabel=r"mean $\Vert\partial\,\mathrm{softmax}(f(x))/\partial x\Vert_F$",
             legend=False,
         )
-        fig.suptitle("Final loss, accuracy and sensitivity against batch size", fontsize=11)
+        title = "Final loss, accuracy and sensitivity against batch size"
+        if sharp:
+            _mean_line(
+                axes[3],
+                final,
+                "batch_size",
+                "sharpness",
+                label="sharpness",
+                color=COLORS["sharpness"],
+                marker="o",
+            )
+            _finish(
+                axes[3],
+                title="Sharpness",
+                xlabel="batch size",
+                ylabel="\u03b5-sharpness (% loss increase)",
+                legend=False,
+            )
+            title = "Final loss, accuracy, sensitivity and sharpness against batch size"
+        fig.suptitle(title, fontsize=11)
+    return fig
+
+
+def label_corruption_figure(final: pd.DataFrame) -> Figure:
+    """Zhang et al.: accuracy (left) and epochs to 100% train accuracy (right) against the
+    fraction of wrong training labels."""
+    with sns.axes_style("whitegrid"), sns.plotting_context(rc=_RC):
+        fig, (ax_acc, ax_fit) = _new_figure(1, 2, 10.0, 3.8)
+        for split, label in (("train", "train (its own labels)"), ("test", "test (true labels)")):
+            _mean_line(
+                ax_acc,
+                final,
+                "fraction",
+                f"{split}_acc",
+                label=label,
+                color=COLORS[split],
+                marker="o",
+            )
+        _finish(
+            ax_acc,
+            title="Accuracy when the run first fits",
+            xlabel="fraction of wrong training labels",
+            ylabel="accuracy",
+        )
+        _mean_line(
+            ax_fit,
+            final,
+            "fraction",
+            "epochs_to_fit",
+            label="epochs to fit",
+            color=COLORS["fit"],
+            marker="o",
+        )
+        never = final[~final["fitted"].astype(bool)] if "fitted" in final.columns else final[:0]
+        if not never.empty:
+            ax_fit.scatter(
+                never["fraction"],
+                never["epochs_to_fit"],
+                marker="x",
+                color="0.2",
+                zorder=3,
+                label="never fitted (drawn at budget + 1)",
+            )
+        _finish(
+            ax_fit,
+            title="Epochs to 100% train accuracy",
+            xlabel="fraction of wrong training labels",
+            ylabel="epochs",
+            legend=not never.empty,
+        )
+        fig.suptitle("Fitting partially corrupted labels (Zhang et al. 2017)", fontsize=11)
+    return fig
+
+
+def measures_figure(runs: pd.DataFrame) -> Figure:
+    """Jiang et al.: gap, sensitivity and sharpness (rows) along each hyperparameter axis
+    (columns), the other axes at the base point. A measure that predicts the gap moves with it
+    along every axis."""
+    rows = [("gap", "gap (test - train loss)", COLORS["test"])]
+    rows += [(m, m, COLORS[m]) for m in MEASURES if m in runs.columns]
+    with sns.axes_style("whitegrid"), sns.plotting_context(rc=_RC):
+        fig = Figure(
+            figsize=(4.2 * len(AXES), 2.6 * len(rows) + 0.6), dpi=_BASE_DPI, layout="constrained"
+        )
+        grid = fig.subplots(len(rows), len(AXES), squeeze=False, sharex="col")
+        for col, axis in enumerate(AXES):
+            part = axis_runs(runs, axis)
+            for row, (column, ylabel, color) in enumerate(rows):
+                ax = grid[row][col]
+                _mean_line(
+                    ax,
+                    part,
+                    axis,
+                    column,
+                    label=column,
+                    color=color,
+                    gid=f"{axis}/{column}",
+                    marker="o",
+                )
+                _finish(
+                    ax,
+                    title=AXIS_LABELS[axis] if row == 0 else "",
+                    xlabel=AXIS_LABELS[axis] if row == len(rows) - 1 else "",
+                    ylabel=ylabel if col == 0 else "",
+                    legend=False,
+                )
+            if axis in ("batch_size", "lr"):
+                grid[0][col].set_xscale("log")  # after drawing: seaborn aggregates in axis scale
+                values = sorted(part[axis].unique())
+                grid[-1][col].set_xticks(values, [f"{v:g}" for v in values])
+                grid[-1][col].minorticks_off()
+        fig.suptitle(
+            "Generalization gap and measures along each hyperparameter axis (Jiang et al. 2020)",
+            fontsize=11,
+        )
     return fig
 
 
@@ -296,6 +422,9 @@ class FigureSpec:
     draw: Callable[[pd.DataFrame], Figure]
     frame: str
     caption: str
+    #: An optional table drawn from the same frame, shown under the figure (cells as text).
+    table: Callable[[pd.DataFrame], pd.DataFrame] | None = None
+    table_caption: str = ""
 
 
 #: experiment name -> figure. Captions may use {n_seeds}.
@@ -326,5 +455,27 @@ FIGURES: dict[str, FigureSpec] = {
         "Final train and test loss, accuracy, and sensitivity (mean Frobenius norm of the Jacobian "
         "of the softmax output with respect to the input) against batch size. "
         f"Lines: mean over {{n_seeds}} seeds; {BAND_WORDS}.",
+    ),
+    "label_corruption": FigureSpec(
+        label_corruption_figure,
+        "final",
+        "Left: train accuracy (on each run's own, partly wrong labels) and test accuracy (on the "
+        "true labels) at the first epoch with 100% train accuracy (at the end of the budget for a "
+        "run that never got there), against the fraction of wrong training labels. Right: that "
+        "epoch (train accuracy checked every fit_every epochs); a run that never fitted is drawn "
+        "at budget + 1 and marked. "
+        f"Lines: mean over {{n_seeds}} seeds; {BAND_WORDS}.",
+    ),
+    "measures": FigureSpec(
+        measures_figure,
+        "runs",
+        "Generalization gap (test loss - train loss on each run's own labels), sensitivity and "
+        "sharpness along each axis of the one-at-a-time grid (the other two axes at the base "
+        f"point). Lines: mean over {{n_seeds}} seeds; {BAND_WORDS}.",
+        table=measures_table,
+        table_caption="Kendall \u03c4 of each measure with the generalization gap: within each "
+        "axis (the runs where only it varies), the granulated \u03c4 (their mean, Jiang et al. "
+        "2020) and over all runs. p: one-sided (\u03c4 > 0), from 9,999 permutations of the "
+        "measure across runs with a fixed seed.",
     ),
 }

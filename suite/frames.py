@@ -8,7 +8,15 @@ Column conventions (one row per observation, long format, so seaborn draws seed 
 ``interpolation``  frame ``curve``: init ("independent" | "shared"), seed, alpha, train_loss,
                    train_acc, test_loss, test_acc
 ``batch_sweep``    frame ``final``: seed, batch_size, train_loss, train_acc, test_loss, test_acc,
-                   gap (test_loss - train_loss), acc_gap (train_acc - test_acc), sensitivity
+                   gap (test_loss - train_loss), acc_gap (train_acc - test_acc), sensitivity,
+                   sharpness (Keskar et al., percent)
+``label_corruption`` frame ``final``: seed, fraction, n_corrupted, fitted, epochs_to_fit
+                   (epochs + 1 if never fitted), train_loss, train_acc (on the run's own labels),
+                   test_loss, test_acc (true labels), all measured at the first epoch with 100%
+                   train accuracy (at the end of the budget for a run that never got there)
+``measures``       frame ``runs``: seed, batch_size, lr, corruption, train_loss, train_acc,
+                   test_loss, test_acc, gap, acc_gap, sensitivity, sharpness (one row per run of
+                   the one-at-a-time grid; the base point once)
 """
 
 from __future__ import annotations

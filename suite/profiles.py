@@ -15,6 +15,7 @@ from typing import Any
 
 WIDTHS = (5, 10, 20, 30, 40, 50, 60, 70, 80, 90)
 BATCH_SIZES = tuple(range(500, 5001, 500))
+FRACTIONS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,54 @@ class BatchSweep:
     epochs: int = 200
     lr: float = 1e-2
     n_sensitivity: int = 1000
+    # Sharpness (Keskar et al. 2017) on the first ``sharpness_n`` training images: projected
+    # sign-gradient ascent, ``sharpness_steps`` steps of ``sharpness_step`` times the box radius
+    # eps * (|theta_i| + 1), with eps = ``sharpness_eps``.
+    sharpness_eps: float = 1e-3
+    sharpness_steps: int = 40
+    sharpness_step: float = 0.1
+    sharpness_n: int = 10_000
+
+
+@dataclass(frozen=True)
+class LabelCorruption:
+    """Zhang et al. 2017: a fraction f of the random-labels training set's labels made wrong.
+
+    The model and optimizer of section 1 (784-21-10, batch 100, Adam 3e-3, 1000 images). Train
+    accuracy is checked every ``fit_every`` epochs; the first epoch at 100% is the epoch to fit.
+    """
+
+    n_train: int = 1000
+    hidden: tuple[int, ...] = (21,)
+    fractions: tuple[float, ...] = FRACTIONS
+    epochs: int = 5000
+    batch_size: int = 100
+    lr: float = 3e-3
+    fit_every: int = 1
+
+
+@dataclass(frozen=True)
+class Measures:
+    """Jiang et al. 2020: do sensitivity and sharpness rank runs by their generalization gap?
+
+    A one-at-a-time grid around a base point (``base_batch``, ``base_lr``, ``base_corruption``):
+    each axis takes its values while the other two stay at the base. The model is section 4's.
+    """
+
+    n_train: int = 55_000
+    hidden: tuple[int, ...] = (64, 64, 64)
+    epochs: int = 100
+    base_batch: int = 1000
+    base_lr: float = 3e-3
+    base_corruption: float = 0.0
+    batch_sizes: tuple[int, ...] = (250, 500, 1000, 2000, 4000)
+    lrs: tuple[float, ...] = (1e-3, 3e-3, 1e-2, 3e-2)
+    corruptions: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8)
+    n_sensitivity: int = 1000
+    sharpness_eps: float = 1e-3
+    sharpness_steps: int = 40
+    sharpness_step: float = 0.1
+    sharpness_n: int = 10_000
 
 
 @dataclass(frozen=True)
@@ -80,6 +129,8 @@ class Profile:
     width_sweep: WidthSweep = field(default_factory=WidthSweep)
     interpolation: Interpolation = field(default_factory=Interpolation)
     batch_sweep: BatchSweep = field(default_factory=BatchSweep)
+    label_corruption: LabelCorruption = field(default_factory=LabelCorruption)
+    measures: Measures = field(default_factory=Measures)
 
     def with_seeds(self, seeds: int) -> Profile:
         if seeds < 1:
@@ -107,7 +158,15 @@ CI = Profile(
     random_labels=RandomLabels(epochs=1000, eval_every=20),
     width_sweep=WidthSweep(n_train=10_000, epochs=8, eval_every=1),
     interpolation=Interpolation(n_train=10_000, epochs=4),
-    batch_sweep=BatchSweep(n_train=10_000, epochs=20),
+    batch_sweep=BatchSweep(n_train=10_000, epochs=20, sharpness_n=2000),
+    label_corruption=LabelCorruption(epochs=1000),
+    measures=Measures(
+        n_train=10_000,
+        epochs=20,
+        batch_sizes=(500, 1000, 2000, 4000),
+        corruptions=(0.0, 0.2, 0.4, 0.6),
+        sharpness_n=2000,
+    ),
 )
 
 PROFILES: dict[str, Profile] = {p.name: p for p in (CI, PAPER)}

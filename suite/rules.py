@@ -21,12 +21,16 @@ Rules and the claims they decide:
 - :func:`interpolation_peak`: ``interpolation-peak``
 - :func:`kendall_trend`: ``sensitivity-gap`` (increasing), ``sensitivity-accuracy`` (decreasing)
 
+and, beyond the homework (issue 7; listed at the end of the module): :func:`every_run_fits`,
+:func:`censored_trend`, :func:`lower_barrier`, :func:`granulated_kendall`.
+
 Tables are pandas DataFrames or any mapping of column name to 1-D array (the power simulations
 pass dicts); key columns (seed, width) may hold any hashable values.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -41,8 +45,12 @@ from suite.verdicts import Decision
 __all__ = [
     "ALPHA_TOL",
     "all_reach",
+    "censored_trend",
+    "every_run_fits",
+    "granulated_kendall",
     "interpolation_peak",
     "kendall_trend",
+    "lower_barrier",
     "monotone_trend",
     "rises_after_minimum",
     "within_chance",
@@ -550,4 +558,291 @@ def kendall_trend(
         supported=bool(sign_ok and p < alpha),
         n_runs=len(xs),
         details={"x": x, "y": y, "direction": direction, "n": len(xs)},
+    )
+
+
+# ============================================================================================
+# Beyond the homework (issue 7): label corruption, sharpness, mode connectivity, measures
+# ============================================================================================
+#
+# - :func:`every_run_fits`: ``corruption-fit``
+# - :func:`kendall_trend`: ``corruption-test-monotone`` (decreasing, alpha 0.01),
+#   ``sharpness-batch`` and ``sharpness-gap`` (increasing, alpha 0.05)
+# - :func:`censored_trend`: ``fit-time-grows``
+# - :func:`lower_barrier`: ``shared-init-lower-barrier``
+# - :func:`granulated_kendall`: ``sensitivity-granulated``, ``sharpness-granulated``
+
+
+def every_run_fits(
+    runs: Table, fitted: str = "fitted", epochs: str = "epochs_to_fit", group: str = "fraction"
+) -> Decision:
+    """``corruption-fit``: every run reaches 100% train accuracy within the training budget.
+
+    Rule: supported iff ``fitted`` is true in every row (one row per (fraction, seed) run).
+    Statistic: the fraction of runs that fitted. No p-value: the claim is about every run, and
+    one run that never fits refutes it. ``details`` give, per ``group`` value, how many runs
+    fitted and the latest epoch at which one did.
+    """
+    flags = _labels(runs, fitted)
+    try:
+        ok = np.asarray(flags, dtype=bool)
+    except (TypeError, ValueError):  # pragma: no cover - _labels rejects missing values
+        raise ValueError(f"column {fitted!r}: not boolean") from None
+    if ok.size == 0:
+        raise ValueError(f"column {fitted!r}: no data")
+    keys = _labels(runs, group)
+    ep = _column(runs, epochs)
+    per_group = {}
+    for k in np.unique(keys):
+        sel = keys == k
+        done = ep[sel & ok]
+        per_group[str(_py(k))] = {
+            "fitted": int(ok[sel].sum()),
+            "runs": int(sel.sum()),
+            "latest_fit_epoch": _py(done.max()) if done.size else None,
+        }
+    return Decision(
+        rule="every_run_fits",
+        statistic=float(ok.mean()),
+        threshold="every run at 100% train accuracy within the budget (fraction fitted == 1)",
+        p_value=None,
+        supported=bool(ok.all()),
+        n_runs=int(ok.size),
+        details={"per_" + group: per_group, "runs_not_fitted": int((~ok).sum())},
+    )
+
+
+def censored_trend(
+    runs: Table,
+    x: str = "fraction",
+    y: str = "epochs_to_fit",
+    fitted: str = "fitted",
+    direction: str = "increasing",
+    alpha: float = 0.01,
+) -> Decision:
+    """``fit-time-grows``: :func:`kendall_trend` on a time that is censored at the budget.
+
+    A run that never fitted carries ``y`` = budget + 1 (the experiment writes it so): its true
+    time is later than every observed time, and a rank statistic needs nothing more. Censored
+    runs tie with each other, which Kendall's tau-b accounts for. Same rule as
+    :func:`kendall_trend` (tau in ``direction``, one-sided p < ``alpha``); ``details`` add the
+    number of censored runs.
+    """
+    decision = kendall_trend(runs, x=x, y=y, direction=direction, alpha=alpha)
+    ok = np.asarray(_labels(runs, fitted), dtype=bool)
+    details = {**decision.details, "n_censored": int((~ok).sum())}
+    return dataclasses.replace(decision, rule="censored_trend", details=details)
+
+
+def _barriers(
+    curve: Table, alpha_col: str, seed: str, losses: Sequence[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Barriers max_{a in [0,1]} L(a) - max(L(0), L(1)), shape (losses, seeds), and the seeds."""
+    grid, (alphas, seed_keys) = _seed_grid(curve, alpha_col, seed, list(losses), decimals=9)
+    i0 = np.flatnonzero(np.abs(alphas) <= ALPHA_TOL)
+    i1 = np.flatnonzero(np.abs(alphas - 1) <= ALPHA_TOL)
+    if len(i0) != 1 or len(i1) != 1:
+        raise ValueError(f"the {alpha_col} grid must contain the endpoints a = 0 and a = 1")
+    inside = (alphas >= -ALPHA_TOL) & (alphas <= 1 + ALPHA_TOL)
+    peak = grid[:, :, inside].max(axis=2)
+    return peak - np.maximum(grid[:, :, i0[0]], grid[:, :, i1[0]]), seed_keys
+
+
+def lower_barrier(
+    curve: Table,
+    group: str = "init",
+    lower: str = "shared",
+    higher: str = "independent",
+    losses: Sequence[str] = ("train_loss", "test_loss"),
+    alpha_col: str = "alpha",
+    seed: str = "seed",
+    p_max: float = 0.05,
+) -> Decision:
+    """``shared-init-lower-barrier``: the barrier is lower for ``lower`` than for ``higher``.
+
+    For every seed and loss, the barrier b = max_{a in [0,1]} L(a) - max(L(0), L(1)) (Frankle
+    et al. 2020) is computed on each group's curve (``group`` = ``lower`` or ``higher``; both
+    curves of a seed share theta1, so the seeds are paired). The difference d = b_higher -
+    b_lower is tested with a one-sided paired t-test across seeds (mean d > 0). All-zero
+    differences give p = 1; identical nonzero differences in every seed are a ValueError (seeds
+    that are not independent runs cannot be t-tested).
+
+    Supported iff p < ``p_max`` for every loss in ``losses``. Statistic: the smaller of the mean
+    differences (in nats). p: the larger p.
+    """
+    losses = list(losses)
+    labels = _labels(curve, group)
+    parts = {}
+    for name in (lower, higher):
+        sel = labels == name
+        if not sel.any():
+            raise ValueError(f"no {group} == {name!r} rows: both curves are needed")
+        part = (
+            curve[sel]
+            if isinstance(curve, pd.DataFrame)
+            else {k: np.asarray(v)[sel] for k, v in curve.items()}
+        )
+        parts[name] = _barriers(part, alpha_col, seed, losses)
+    (b_low, s_low), (b_high, s_high) = parts[lower], parts[higher]
+    if len(s_low) != len(s_high) or np.any(s_low != s_high):
+        raise ValueError(
+            f"the {lower} and {higher} curves must cover the same seeds (paired test); got "
+            f"{[_py(s) for s in s_low]} and {[_py(s) for s in s_high]}"
+        )
+    diff = b_high - b_low
+    t, p = _one_sided_t(diff, [f"{higher} - {lower} barrier ({loss})" for loss in losses])
+    per_loss = {
+        loss: {
+            f"barriers_{lower}": [float(v) for v in b_low[k]],
+            f"barriers_{higher}": [float(v) for v in b_high[k]],
+            "mean_difference": float(diff[k].mean()),
+            "t": _jf(t[k]),
+            "p_value": float(p[k]),
+            "supported": bool(p[k] < p_max),
+        }
+        for k, loss in enumerate(losses)
+    }
+    return Decision(
+        rule="lower_barrier",
+        statistic=float(diff.mean(axis=1).min()),
+        threshold=f"barrier({higher}) - barrier({lower}) > 0, one-sided paired t across "
+        f"seeds p < {p_max:g}, for {' and '.join(losses)}",
+        p_value=float(p.max()),
+        supported=bool(np.all(p < p_max)),
+        n_runs=len(s_low),
+        details={"losses": per_loss, "seeds": [_py(s) for s in s_low]},
+    )
+
+
+#: Permutations behind :func:`granulated_kendall`'s p-values, and their generator's fixed seed.
+N_PERMUTATIONS = 9999
+PERMUTATION_SEED = 20200212
+
+
+def _tau_b_rows(m: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """Kendall's tau-b of every row of ``m`` (P, k) with ``g`` (k,); 0 where undefined."""
+    i, j = np.triu_indices(g.size, 1)
+    dg = np.sign(g[i] - g[j])
+    dm = np.sign(m[:, i] - m[:, j])
+    s = dm @ dg
+    denom = np.sqrt(np.count_nonzero(dm, axis=1) * float(np.count_nonzero(dg)))
+    return np.divide(s, denom, out=np.zeros_like(s), where=denom > 0)
+
+
+def _axis_groups(
+    axes: dict[str, np.ndarray], axis: str, m: np.ndarray, g: np.ndarray
+) -> list[np.ndarray]:
+    """Row indices of every set of runs in which only ``axis`` varies (the others fixed), kept
+    when it has >= 3 runs and >= 2 values of ``axis``; the observed tau must be defined there."""
+    others = [axes[a] for a in axes if a != axis]
+    keys = list(zip(*others, strict=True)) if others else [()] * len(m)
+    found: dict[tuple, list[int]] = {}
+    for row, key in enumerate(keys):
+        found.setdefault(tuple(_py(k) for k in key), []).append(row)
+    groups = []
+    for key, rows in found.items():
+        idx = np.asarray(rows)
+        if idx.size < 3 or np.unique(axes[axis][idx]).size < 2:
+            continue
+        if np.all(m[idx] == m[idx][0]) or np.all(g[idx] == g[idx][0]):
+            raise ValueError(
+                f"{axis} axis at {key}: the measure or the gap is constant, Kendall tau is "
+                "undefined"
+            )
+        groups.append(idx)
+    if not groups:
+        raise ValueError(
+            f"no set of >= 3 runs in which only {axis!r} varies: the granulated tau of that "
+            "axis is undefined"
+        )
+    return groups
+
+
+def granulated_kendall(
+    runs: Table,
+    measure: str,
+    target: str = "gap",
+    axes: Sequence[str] = ("batch_size", "lr", "corruption"),
+    alpha: float = 0.05,
+    n_permutations: int = N_PERMUTATIONS,
+    permutation_seed: int = PERMUTATION_SEED,
+) -> Decision:
+    """``sensitivity-granulated`` / ``sharpness-granulated``: Jiang et al. 2020's granulated tau.
+
+    Definitions (one row per run; ``axes`` are hyperparameter columns):
+
+    - Axis tau psi_a: for every set of runs in which only axis a varies (the other axes fixed at
+      one combination of values, all seeds of those runs included; sets with < 3 runs or a
+      single value of a are skipped), Kendall's tau-b(measure, target) over the set; psi_a is
+      the mean over the sets. In a one-at-a-time grid there is one set per axis: the runs with
+      the other axes at the base point.
+    - Granulated tau: the mean of psi_a over the axes.
+    - Overall tau: tau-b(measure, target) over all runs.
+
+    p-values (one-sided, for tau > 0): a permutation test that shuffles the measure across all
+    runs (the null: the measure is unrelated to the gap), ``n_permutations`` (9999) shuffles
+    from a generator seeded with ``permutation_seed``, p = (1 + #{T_perm >= T_obs}) /
+    (1 + n_permutations), for every axis, the granulated and the overall tau alike. Shuffling
+    across all runs keeps the dependence of the axes' taus through the shared base runs.
+
+    Rule: supported iff granulated tau > 0 and its p < ``alpha`` (0.05). Statistic: the
+    granulated tau. ``details`` hold every axis' tau and p and the overall tau and p (the report
+    draws its measures x axes table from them).
+    """
+    axes = list(axes)
+    m = _column(runs, measure)
+    g = _column(runs, target)
+    columns = {a: _column(runs, a) for a in axes}
+    if any(len(v) != len(m) for v in (g, *columns.values())):
+        raise ValueError("columns differ in length")
+    if m.size < 3:
+        raise ValueError(f"Kendall tau needs at least 3 runs, got {m.size}")
+    if np.all(m == m[0]) or np.all(g == g[0]):
+        raise ValueError(f"{measure} or {target} is constant, Kendall tau is undefined")
+    groups = {a: _axis_groups(columns, a, m, g) for a in axes}
+
+    def statistics(mm: np.ndarray) -> np.ndarray:
+        """(P, n_axes + 2): every axis' psi, the granulated tau, the overall tau."""
+        psi = [
+            np.mean([_tau_b_rows(mm[:, idx], g[idx]) for idx in groups[a]], axis=0) for a in axes
+        ]
+        return np.column_stack([*psi, np.mean(psi, axis=0), _tau_b_rows(mm, g)])
+
+    observed = statistics(m[None, :])[0]
+    rng = np.random.default_rng(permutation_seed)
+    exceed = np.zeros(observed.size)
+    chunk = max(1, 2_000_000 // max(1, m.size * m.size))
+    done = 0
+    while done < n_permutations:
+        k = min(chunk, n_permutations - done)
+        shuffled = m[rng.permuted(np.tile(np.arange(m.size), (k, 1)), axis=1)]
+        exceed += (statistics(shuffled) >= observed - 1e-12).sum(axis=0)
+        done += k
+    p = (1.0 + exceed) / (1.0 + n_permutations)
+    n_axes = len(axes)
+    tau, p_gran = float(observed[n_axes]), float(p[n_axes])
+    return Decision(
+        rule="granulated_kendall",
+        statistic=tau,
+        threshold=f"granulated tau > 0, one-sided permutation p < {alpha:g}",
+        p_value=p_gran,
+        supported=bool(tau > 0 and p_gran < alpha),
+        n_runs=int(m.size),
+        details={
+            "measure": measure,
+            "target": target,
+            "axes": {
+                a: {
+                    "tau": float(observed[k]),
+                    "p_value": float(p[k]),
+                    "runs": int(sum(idx.size for idx in groups[a])),
+                    "sets": len(groups[a]),
+                }
+                for k, a in enumerate(axes)
+            },
+            "granulated": {"tau": tau, "p_value": p_gran},
+            "overall": {"tau": float(observed[-1]), "p_value": float(p[-1]), "runs": int(m.size)},
+            "n_permutations": int(n_permutations),
+            "permutation_seed": int(permutation_seed),
+        },
     )

@@ -19,7 +19,7 @@ def test_reaches_full_train_accuracy_on_random_labels(random_labels, claim):
 @pytest.mark.generalization("random-labels-chance")
 @refuted_at(
     "ci",
-    "max |test acc - 0.1| = 5.43 binomial SE; seeds at 0.092-0.094. The rule's "
+    "max |test acc - 0.1| = 5.43 binomial SE; seeds at 0.084, 0.105, 0.088. The rule's "
     "binomial SE (0.003) ignores the spread that the random relabelling itself causes",
 )
 def test_test_accuracy_stays_at_chance(random_labels, claim):

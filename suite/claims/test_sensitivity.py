@@ -8,7 +8,7 @@ from suite.claim import refuted_at
 
 
 @pytest.mark.generalization("sensitivity-gap")
-@refuted_at("ci", "Kendall tau(sensitivity, gap) = -0.062, one-sided p = 0.69 over 30 runs")
+@refuted_at("ci", "Kendall tau(sensitivity, gap) = -0.186, one-sided p = 0.93 over 30 runs")
 def test_sensitivity_correlates_with_the_generalization_gap(batch_sweep, claim):
     runs = batch_sweep.frames["final"]  # one row per (batch size, seed)
     claim.decide(
@@ -18,7 +18,6 @@ def test_sensitivity_correlates_with_the_generalization_gap(batch_sweep, claim):
 
 
 @pytest.mark.generalization("sensitivity-accuracy")
-@refuted_at("ci", "Kendall tau(sensitivity, test acc) = -0.094, one-sided p = 0.23 over 30 runs")
 def test_sensitivity_is_larger_where_test_accuracy_is_smaller(batch_sweep, claim):
     runs = batch_sweep.frames["final"]
     claim.decide(

@@ -1,14 +1,20 @@
-"""Section 4: sensitivity and the generalization gap across batch sizes 500..5000."""
+"""Section 4: sensitivity and the generalization gap across batch sizes 500..5000.
+
+Every run also gets its sharpness (Keskar et al. 2017, ``suite.sharpness``): the training loss
+on the first ``sharpness_n`` training images, maximized over the box eps * (|theta_i| + 1).
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 
+from suite.checkpoints import Checkpoints, stage
 from suite.engine import Member, derive_seed, train
 from suite.experiments.common import EpochProgress, Progress, Tally, measure
 from suite.frames import ExperimentResult
 from suite.profiles import BatchSweep
 from suite.sensitivity import sensitivity
+from suite.sharpness import sharpness
 from suite.splits import MnistSplits
 
 
@@ -19,6 +25,7 @@ def run_batch_sweep(
     *,
     profile: str = "",
     progress: Progress | None = None,
+    checkpoints: Checkpoints | None = None,
 ) -> ExperimentResult:
     """One stack of seeds per batch size; a seed keeps its initialization across batch sizes."""
     x, y = data.train_x[: cfg.n_train], data.train_y[: cfg.n_train]
@@ -45,18 +52,29 @@ def run_batch_sweep(
             lr=cfg.lr,
             epochs=cfg.epochs,
             on_epoch=lambda e, _p, t=tick: t(e),
+            checkpoint=stage(checkpoints, f"batch{batch}"),
         )
         tally.add(cfg.epochs * -(-cfg.n_train // batch), batch, seeds)
         keys = [{"seed": s, "batch_size": batch} for s in range(seeds)]
         what = f"batch_sweep (batch {batch}, lr {cfg.lr}, hidden {cfg.hidden})"
         measured = measure(params, (x, y), (data.test_x, data.test_y), keys, what)
-        for row, sens in zip(measured, sensitivity(params, probe).tolist(), strict=True):
+        sharp = sharpness(
+            params,
+            x[: cfg.sharpness_n],
+            y[: cfg.sharpness_n],
+            eps=cfg.sharpness_eps,
+            steps=cfg.sharpness_steps,
+            step_size=cfg.sharpness_step,
+        ).tolist()
+        sens = sensitivity(params, probe).tolist()
+        for row, se, sh in zip(measured, sens, sharp, strict=True):
             rows.append(
                 {
                     **row,
                     "gap": row["test_loss"] - row["train_loss"],
                     "acc_gap": row["train_acc"] - row["test_acc"],
-                    "sensitivity": sens,
+                    "sensitivity": se,
+                    "sharpness": sh,
                 }
             )
     cols = [
@@ -69,6 +87,7 @@ def run_batch_sweep(
         "gap",
         "acc_gap",
         "sensitivity",
+        "sharpness",
     ]
     return tally.result(
         "batch_sweep", cfg, str(x.device), profile, {"final": pd.DataFrame(rows)[cols]}

@@ -197,6 +197,27 @@ def _figure(result: ExperimentResult | None, name: str) -> str:
     )
 
 
+def _frame_table(result: ExperimentResult | None, name: str) -> str:
+    """The experiment's table (``FigureSpec.table``) under its figure, cells shown as text."""
+    spec = figures.FIGURES.get(name)
+    if result is None or spec is None or spec.table is None:
+        return ""
+    frame = result.frames.get(spec.frame)
+    if frame is None or frame.empty:
+        return ""
+    try:
+        table = spec.table(frame)
+    except Exception as exc:  # like a figure, a table must never take the report down
+        return _note(f"The table could not be computed: {type(exc).__name__}: {exc}")
+    head = [(str(c), "") for c in table.columns]
+    rows = [
+        "<tr>" + "".join(f"<td>{esc(text.value(v))}</td>" for v in row) + "</tr>"
+        for row in table.itertuples(index=False)
+    ]
+    caption = f'<p class="lede">{esc(spec.table_caption)}</p>' if spec.table_caption else ""
+    return f'<div class="frame-table">{_table(head, rows, "measures")}{caption}</div>'
+
+
 def _section(section: Section, anchors: dict[int, str]) -> str:
     cards = "".join(_claim_card(c, anchors[id(c)]) for c in section.claims)
     cards = (
@@ -206,7 +227,8 @@ def _section(section: Section, anchors: dict[int, str]) -> str:
     )
     return (
         f'<section class="experiment" id="exp-{esc(slug(section.name))}">'
-        f"<h2>{esc(section.title)}</h2>{cards}{_figure(section.result, section.name)}</section>"
+        f"<h2>{esc(section.title)}</h2>{cards}{_figure(section.result, section.name)}"
+        f"{_frame_table(section.result, section.name)}</section>"
     )
 
 

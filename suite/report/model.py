@@ -17,8 +17,10 @@ from suite.verdicts import ClaimResult
 EXPERIMENT_TITLES = {
     "random_labels": "1 \u00b7 Fitting random labels",
     "width_sweep": "2 \u00b7 Model width",
-    "interpolation": "3 \u00b7 Interpolating between solutions",
-    "batch_sweep": "4 \u00b7 Batch size, sensitivity and generalization",
+    "interpolation": "3 \u00b7 Interpolating between solutions (and 7 \u00b7 mode connectivity)",
+    "batch_sweep": "4 \u00b7 Batch size, sensitivity and generalization (and 6 \u00b7 sharpness)",
+    "label_corruption": "5 \u00b7 Fitting partially corrupted labels",
+    "measures": "8 \u00b7 Measures that predict generalization",
 }
 
 #: meta key -> (label, other names the key may arrive under), in the order the report lists them.

@@ -1,5 +1,6 @@
-"""Small synthetic results for all four experiments and the seven claims, so that report and
-figure tests run in seconds without training anything.
+"""Small synthetic results for all six experiments (the homework's four, label corruption and
+measures) and the homework's seven claims, so that report and figure tests run in seconds
+without training anything.
 
 The numbers are shaped like the real ones (loss falls, test loss rises on random labels, a loss
 bump between the interpolation endpoints) but decide nothing.
@@ -148,6 +149,7 @@ def batch_sweep(batches: tuple[int, ...] = (500, 1000, 1500, 2000, 2500)) -> Exp
                     "gap": test_loss - train_loss,
                     "acc_gap": train_acc - test_acc,
                     "sensitivity": 2.0 + 0.2 * rng.standard_normal() - b / 5000,
+                    "sharpness": 3.0 + b / 1000 + 0.3 * rng.standard_normal(),
                 }
             )
     return ExperimentResult(
@@ -162,8 +164,102 @@ def batch_sweep(batches: tuple[int, ...] = (500, 1000, 1500, 2000, 2500)) -> Exp
     )
 
 
+def label_corruption(
+    fractions: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0), budget: int = 400
+) -> ExperimentResult:
+    rng = _rng("label_corruption")
+    rows = []
+    for f in fractions:
+        for seed in SEEDS:
+            epochs = int(30 + 300 * f + 40 * rng.random())
+            fitted = not (f == 1.0 and seed == 2)  # one run that never fits: drawn at budget + 1
+            test_acc = 0.87 * (1 - f) + 0.1 * f + 0.01 * rng.standard_normal()
+            rows.append(
+                {
+                    "seed": seed,
+                    "fraction": f,
+                    "n_corrupted": round(f * 1000),
+                    "fitted": fitted,
+                    "epochs_to_fit": epochs if fitted else budget + 1,
+                    "train_loss": 0.001 + 0.01 * rng.random(),
+                    "train_acc": 1.0 if fitted else 0.998,
+                    "test_loss": 0.5 + 4 * f + 0.1 * rng.random(),
+                    "test_acc": test_acc,
+                }
+            )
+    return ExperimentResult(
+        name="label_corruption",
+        profile=PROFILE,
+        device=DEVICE,
+        config={"n_train": 1000, "fractions": list(fractions), "epochs": budget, "fit_every": 1},
+        frames={"final": pd.DataFrame(rows)},
+        seconds=14.0,
+        steps=len(fractions) * len(SEEDS) * budget * 10,
+        samples=len(fractions) * len(SEEDS) * budget * 1000,
+        extra={"params": 16_705, "budget": budget},
+    )
+
+
+MEASURES_BASE = (1000, 3e-3, 0.0)
+MEASURES_AXES = {
+    "batch_size": (500, 1000, 2000, 4000),
+    "lr": (1e-3, 3e-3, 1e-2, 3e-2),
+    "corruption": (0.0, 0.2, 0.4, 0.6),
+}
+
+
+def measures() -> ExperimentResult:
+    """A one-at-a-time grid: the base point once, every other value of each axis."""
+    rng = _rng("measures")
+    points = [MEASURES_BASE]
+    for k, values in enumerate(MEASURES_AXES.values()):
+        for v in values:
+            point = tuple(v if i == k else MEASURES_BASE[i] for i in range(3))
+            if point not in points:
+                points.append(point)
+    rows = []
+    for batch, lr, corruption in points:
+        for seed in SEEDS:
+            gap = 0.05 + batch / 40_000 + lr + 0.5 * corruption + 0.01 * rng.standard_normal()
+            train_loss = 0.1 + 0.02 * rng.random()
+            rows.append(
+                {
+                    "seed": seed,
+                    "batch_size": batch,
+                    "lr": lr,
+                    "corruption": corruption,
+                    "train_loss": train_loss,
+                    "train_acc": 0.97,
+                    "test_loss": train_loss + gap,
+                    "test_acc": 0.95,
+                    "gap": gap,
+                    "acc_gap": 0.02,
+                    "sensitivity": 1.5 + 4 * gap + 0.2 * rng.standard_normal(),
+                    "sharpness": 3.0 + 0.5 * rng.standard_normal(),
+                }
+            )
+    return ExperimentResult(
+        name="measures",
+        profile=PROFILE,
+        device=DEVICE,
+        config={"base_batch": 1000, "base_lr": 3e-3, "base_corruption": 0.0, "epochs": 2},
+        frames={"runs": pd.DataFrame(rows)},
+        seconds=16.0,
+        steps=1400,
+        samples=700_000,
+        extra={"base": dict(zip(MEASURES_AXES, MEASURES_BASE, strict=True))},
+    )
+
+
 def experiments() -> list[ExperimentResult]:
-    return [random_labels(), width_sweep(), interpolation(), batch_sweep()]
+    return [
+        random_labels(),
+        width_sweep(),
+        interpolation(),
+        batch_sweep(),
+        label_corruption(),
+        measures(),
+    ]
 
 
 def _claim(claim: str, experiment: str, statement: str, verdict: Verdict, **kw) -> ClaimResult:

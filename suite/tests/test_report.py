@@ -24,7 +24,14 @@ from suite.verdicts import ClaimResult, Verdict
 
 IMG = '<img src="data:image/png;base64,'
 EVIL = "<script>alert(1)</script>"
-EXPECTED_AXES = {"random_labels": 1, "width_sweep": 2, "interpolation": 4, "batch_sweep": 3}
+EXPECTED_AXES = {
+    "random_labels": 1,
+    "width_sweep": 2,
+    "interpolation": 4,
+    "batch_sweep": 4,  # the homework's three panels and sharpness
+    "label_corruption": 2,
+    "measures": 9,  # gap, sensitivity, sharpness x batch size, learning rate, corruption
+}
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +67,7 @@ def test_figure_functions_return_figure_with_expected_axes(experiment: Experimen
     figures.close_figure(fig)
 
 
-def test_registry_covers_the_four_homework_figures() -> None:
+def test_registry_covers_the_homework_figures_and_those_beyond() -> None:
     assert set(figures.FIGURES) == set(EXPECTED_AXES)
     for spec in figures.FIGURES.values():
         assert "{n_seeds}" in spec.caption and "standard deviation" in spec.caption
@@ -97,6 +104,7 @@ X_OF = {
     "width_sweep": "params",
     "interpolation": "alpha",
     "batch_sweep": "batch_size",
+    "label_corruption": "fraction",
 }
 
 
@@ -118,9 +126,49 @@ def test_plotted_values_equal_the_csv(report: Path, name: str) -> None:
         np.testing.assert_allclose(x, expected.index.to_numpy(float))
         np.testing.assert_allclose(y, expected.to_numpy(float), rtol=1e-12)
     columns = {g.split("/")[-1] for g in lines}
+    if name == "label_corruption":
+        assert {"train_acc", "test_acc", "epochs_to_fit"} <= columns
+        return
     assert {"train_loss", "test_loss"} <= columns
     if name == "batch_sweep":
-        assert "sensitivity" in columns
+        assert {"sensitivity", "sharpness"} <= columns
+
+
+def test_label_corruption_figure_plots_the_fit_epochs_and_accuracies(report: Path) -> None:
+    csv = pd.read_csv(report.parent / "label_corruption_final.csv")
+    lines = _plotted_lines(figures.label_corruption_figure(csv))
+    assert set(lines) == {"train_acc", "test_acc", "epochs_to_fit"}
+    _, y = lines["epochs_to_fit"]
+    expected = csv.groupby("fraction")["epochs_to_fit"].mean()
+    np.testing.assert_allclose(y, expected.to_numpy(float))  # never-fitted runs at budget + 1
+
+
+def test_measures_figure_plots_each_axis_with_the_others_at_the_base(report: Path) -> None:
+    csv = pd.read_csv(report.parent / "measures_runs.csv")
+    lines = _plotted_lines(figures.measures_figure(csv))
+    base = dict(zip(fake_results.MEASURES_AXES, fake_results.MEASURES_BASE, strict=True))
+    assert len(lines) == 9
+    for gid, (x, y) in lines.items():
+        axis, column = gid.split("/")
+        part = csv
+        for other, value in base.items():
+            if other != axis:
+                part = part[np.isclose(part[other], value)]
+        expected = part.groupby(axis)[column].mean().sort_index()
+        np.testing.assert_allclose(x, expected.index.to_numpy(float))
+        np.testing.assert_allclose(y, expected.to_numpy(float), rtol=1e-12)
+        assert len(expected) == len(fake_results.MEASURES_AXES[axis])
+
+
+def test_measures_section_holds_the_measures_by_axes_table(report: Path) -> None:
+    page = report.read_text(encoding="utf-8")
+    match = re.search(r'<table class="measures">.*?</table>', page, re.S)
+    assert match, "no measures table"
+    table = match.group(0)
+    for header in ("batch size", "learning rate", "label corruption", "granulated", "all runs"):
+        assert header in table
+    assert table.count("<tr>") == 1 + 2  # header and one row per measure
+    assert "sensitivity" in table and "sharpness" in table and "p = " in table
 
 
 # --- page -------------------------------------------------------------------------------------

@@ -1,0 +1,34 @@
+"""Beyond the homework, section 6 (Keskar et al. 2017): large batches find sharper minima.
+
+Epsilon-sharpness of every run of the batch-size sweep (batch sizes 500..5000, lr 1e-2): the
+largest relative rise of the training loss, 100 (max L - L) / (1 + L), over the box
+|delta_i| <= eps (|theta_i| + 1) in the full parameter space, found by projected sign-gradient
+ascent (eps, steps and the probe set are in the profile's ``batch_sweep`` settings).
+"""
+
+import pytest
+
+from suite import rules
+from suite.claim import refuted_at
+
+
+@pytest.mark.generalization("sharpness-batch")
+@refuted_at("ci", "Kendall tau(batch size, sharpness) = 0.083, one-sided p = 0.27 over 30 runs")
+def test_sharpness_grows_with_batch_size(batch_sweep, claim):
+    runs = batch_sweep.frames["final"]  # one row per (batch size, seed)
+    claim.decide(
+        rules.kendall_trend(
+            runs, x="batch_size", y="sharpness", direction="increasing", alpha=0.05
+        ),
+        batch_sweep,
+    )
+
+
+@pytest.mark.generalization("sharpness-gap")
+@refuted_at("ci", "Kendall tau(sharpness, gap) = -0.099, one-sided p = 0.78 over 30 runs")
+def test_sharpness_correlates_with_the_generalization_gap(batch_sweep, claim):
+    runs = batch_sweep.frames["final"]
+    claim.decide(
+        rules.kendall_trend(runs, x="sharpness", y="gap", direction="increasing", alpha=0.05),
+        batch_sweep,
+    )

@@ -1,0 +1,145 @@
+"""Zhang et al. 2017: the random-labels model on labels of which a fraction f is wrong.
+
+Every (fraction, seed) run is a member of one stack (same batch size and learning rate, its own
+labels). A seed's corruption is nested across fractions: the wrong labels at f = 0.2 are among
+those at f = 0.4, with the same wrong values (``corrupt_labels`` draws one permutation and one
+shift sequence per seed and takes their first round(f * n)). A seed keeps its initialization
+across fractions. Note the f scale: f is the fraction of labels that are *wrong*, so f = 1.0
+makes every label wrong, while section 1's uniform random labels leave about 10% right by
+chance (Zhang et al.'s corruption probability p relates as f = 0.9 p).
+
+Train accuracy on the (corrupted) training labels is checked every ``fit_every`` epochs. The
+first check at 100% is the run's epoch to fit, and the run is measured then (train and test
+loss and accuracy, test on the true labels): the model that has just fitted its labels, as in
+Zhang et al. Training stops once every run has fitted, since nothing measured comes later. A run
+that never fits is measured at the end of the budget and gets epoch to fit ``epochs + 1``
+(censored: its true time is later than every observed one, which is all a rank statistic needs)
+and ``fitted`` False.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import pandas as pd
+import torch
+
+from suite.checkpoints import Checkpoints, stage
+from suite.engine import Member, Params, derive_seed, evaluate, train
+from suite.experiments.common import EpochProgress, Progress, Tally, measure
+from suite.frames import ExperimentResult
+from suite.profiles import LabelCorruption
+from suite.splits import MnistSplits, corrupt_labels
+
+COLUMNS = [
+    "seed",
+    "fraction",
+    "n_corrupted",
+    "fitted",
+    "epochs_to_fit",
+    "train_loss",
+    "train_acc",
+    "test_loss",
+    "test_acc",
+]
+
+
+class _AllFitted(Exception):
+    """Raised by the epoch hook to end training early: every run has been measured."""
+
+
+def permille(fraction: float) -> int:
+    """A fraction as an integer seed part (derive_seed takes ints and strings)."""
+    return round(fraction * 1000)
+
+
+def corrupted_stack(y: torch.Tensor, fractions, seeds: int) -> torch.Tensor:
+    """(len(fractions) * seeds, N) labels, fraction-major: row f * seeds + s is (f, seed s)."""
+    return torch.stack(
+        [
+            corrupt_labels(y, f, derive_seed("label_corruption/labels", s))
+            for f in fractions
+            for s in range(seeds)
+        ]
+    )
+
+
+def run_label_corruption(
+    cfg: LabelCorruption,
+    data: MnistSplits,
+    seeds: int,
+    *,
+    profile: str = "",
+    progress: Progress | None = None,
+    checkpoints: Checkpoints | None = None,
+) -> ExperimentResult:
+    x = data.train_x[: cfg.n_train]
+    grid = [(f, s) for f in cfg.fractions for s in range(seeds)]
+    labels = corrupted_stack(data.train_y[: cfg.n_train], cfg.fractions, seeds)
+    members = [
+        Member(
+            cfg.hidden,
+            derive_seed("label_corruption/init", s),
+            derive_seed("label_corruption/data", s, permille(f)),
+        )
+        for f, s in grid
+    ]
+    # One row per measured run, in the order they were measured; a checkpoint carries the list,
+    # so a resumed run knows who has fitted.
+    rows: list[dict] = []
+    tick = EpochProgress("label_corruption", cfg.epochs, progress)
+    last = {"epoch": 0}
+
+    def record(epoch: int, params: Params) -> None:
+        last["epoch"] = epoch
+        _, train_acc = evaluate(params, x, labels)
+        done = {r["member"] for r in rows}
+        pending = [i for i in range(len(members)) if i not in done]
+        fitted = [i for i in pending if train_acc[i].item() == 1.0]
+        final = epoch == cfg.epochs
+        measured = pending if final else fitted
+        if measured:
+            sub = [p.detach()[measured] for p in params]
+            keys = [
+                {
+                    "member": i,
+                    "seed": grid[i][1],
+                    "fraction": grid[i][0],
+                    "n_corrupted": round(grid[i][0] * cfg.n_train),
+                    "fitted": i in fitted,
+                    "epochs_to_fit": epoch if i in fitted else cfg.epochs + 1,
+                }
+                for i in measured
+            ]
+            what = f"label_corruption (hidden {cfg.hidden}, lr {cfg.lr}, epoch {epoch})"
+            rows.extend(measure(sub, (x, labels[measured]), (data.test_x, data.test_y), keys, what))
+        tick(epoch, f" ({len(done) + len(fitted)}/{len(members)} fitted)")
+        if len(rows) == len(members) and not final:
+            raise _AllFitted
+
+    tally = Tally()
+    with contextlib.suppress(_AllFitted):  # raised by the hook once every run is measured
+        train(
+            members,
+            x,
+            labels,
+            batch_size=cfg.batch_size,
+            lr=cfg.lr,
+            epochs=cfg.epochs,
+            on_epoch=record,
+            eval_every=cfg.fit_every,
+            checkpoint=stage(checkpoints, "train"),
+            carry=rows,
+        )
+    tally.add(last["epoch"] * -(-cfg.n_train // cfg.batch_size), cfg.batch_size, len(members))
+    frame = pd.DataFrame(rows).sort_values("member")[COLUMNS].reset_index(drop=True)
+    return tally.result(
+        "label_corruption",
+        cfg,
+        str(x.device),
+        profile,
+        {"final": frame},
+        params=members[0].n_params,
+        budget=cfg.epochs,
+        stopped_at_epoch=last["epoch"],
+    )
