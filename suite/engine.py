@@ -187,7 +187,7 @@ class BatchSchedule:
         return list(order.to(self.device).split(self.batch_size, dim=1))
 
 
-EvalHook = Callable[[int, Params], None]
+EvalHook = Callable[[int, Params], "bool | None"]  # returns True to stop training early
 
 
 def train(
@@ -209,7 +209,8 @@ def train(
 
     ``y`` is (N,) when all members share labels, (M, N) when each has its own (random labels).
     ``on_epoch(epoch, params)`` is called after epoch 0 (the init) and every ``eval_every``
-    epochs, and after the last one, so callers record curves without the engine knowing what.
+    epochs, and after the last one, so callers record curves without the engine knowing what;
+    it returns True to end training there (e.g. once every member has fitted).
     The loss is the sum over members of each member's mean batch loss: its gradient with respect
     to a member's parameters is that member's own gradient, and Adam is elementwise, so each
     member gets exactly the update it would get alone.
@@ -231,9 +232,10 @@ def train(
     for epoch in range(start + 1, epochs + 1):
         for idx in schedule.epoch():
             _step(params, opt, x, y, idx, schedule)
+        stop = False
         if on_epoch is not None and (epoch % eval_every == 0 or epoch == epochs):
-            on_epoch(epoch, params)
-        if checkpoint is not None and (epoch % every == 0 or epoch == epochs):
+            stop = bool(on_epoch(epoch, params))
+        if checkpoint is not None and (stop or epoch % every == 0 or epoch == epochs):
             checkpoint.save(
                 {
                     "epoch": epoch,
@@ -243,6 +245,8 @@ def train(
                     "carry": list(carry),
                 }
             )
+        if stop:
+            break
     return [p.detach() for p in params]
 
 

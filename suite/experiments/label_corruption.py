@@ -19,8 +19,6 @@ and ``fitted`` False.
 
 from __future__ import annotations
 
-import contextlib
-
 import pandas as pd
 import torch
 
@@ -42,10 +40,6 @@ COLUMNS = [
     "test_loss",
     "test_acc",
 ]
-
-
-class _AllFitted(Exception):
-    """Raised by the epoch hook to end training early: every run has been measured."""
 
 
 def permille(fraction: float) -> int:
@@ -90,7 +84,7 @@ def run_label_corruption(
     tick = EpochProgress("label_corruption", cfg.epochs, progress)
     last = {"epoch": 0}
 
-    def record(epoch: int, params: Params) -> None:
+    def record(epoch: int, params: Params) -> bool:
         last["epoch"] = epoch
         _, train_acc = evaluate(params, x, labels)
         done = {r["member"] for r in rows}
@@ -114,23 +108,21 @@ def run_label_corruption(
             what = f"label_corruption (hidden {cfg.hidden}, lr {cfg.lr}, epoch {epoch})"
             rows.extend(measure(sub, (x, labels[measured]), (data.test_x, data.test_y), keys, what))
         tick(epoch, f" ({len(done) + len(fitted)}/{len(members)} fitted)")
-        if len(rows) == len(members) and not final:
-            raise _AllFitted
+        return len(rows) == len(members)  # every run measured: stop training
 
     tally = Tally()
-    with contextlib.suppress(_AllFitted):  # raised by the hook once every run is measured
-        train(
-            members,
-            x,
-            labels,
-            batch_size=cfg.batch_size,
-            lr=cfg.lr,
-            epochs=cfg.epochs,
-            on_epoch=record,
-            eval_every=cfg.fit_every,
-            checkpoint=stage(checkpoints, "train"),
-            carry=rows,
-        )
+    train(
+        members,
+        x,
+        labels,
+        batch_size=cfg.batch_size,
+        lr=cfg.lr,
+        epochs=cfg.epochs,
+        on_epoch=record,
+        eval_every=cfg.fit_every,
+        checkpoint=stage(checkpoints, "train"),
+        carry=rows,
+    )
     tally.add(last["epoch"] * -(-cfg.n_train // cfg.batch_size), cfg.batch_size, len(members))
     frame = pd.DataFrame(rows).sort_values("member")[COLUMNS].reset_index(drop=True)
     return tally.result(

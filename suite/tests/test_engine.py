@@ -134,3 +134,19 @@ def test_divergence_is_an_error_naming_the_config():
 def test_members_of_different_depth_cannot_share_a_stack():
     with pytest.raises(ValueError, match="same depth"):
         init_params([Member((5,), 0, 0), Member((5, 5), 0, 0)])
+
+
+def test_the_epoch_hook_can_stop_training_early():
+    x, y = torch.rand(128, 784), torch.randint(0, 10, (128,))
+    members = [Member((6,), 1, 2)]
+    seen = []
+
+    def hook(epoch, _params):
+        seen.append(epoch)
+        return epoch == 2
+
+    stopped = train(members, x, y, batch_size=32, lr=1e-2, epochs=10, on_epoch=hook)
+    two = train(members, x, y, batch_size=32, lr=1e-2, epochs=2)
+    assert seen == [0, 1, 2]
+    for a, b in zip(stopped, two, strict=True):
+        assert torch.equal(a, b)
