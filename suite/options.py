@@ -87,11 +87,13 @@ def resolve(config: pytest.Config, worker_index: int | None = None) -> Settings:
         raise pytest.UsageError(f"--gen-profile: {exc}") from None
 
     data_root_text = _value(config, "gen_data_root").strip() or os.environ.get("GEN_DATA_ROOT", "")
-    data_root = Path(data_root_text).expanduser() if data_root_text else None
+    data_root = Path(data_root_text).expanduser().absolute() if data_root_text else None
     if data_root is not None and not (
         data_root.is_dir() and os.access(data_root, os.R_OK | os.X_OK)
     ):
         raise pytest.UsageError(f"--gen-data-root: {data_root} is not a readable directory")
+    if data_root is not None:
+        _check_data_root(data_root)
 
     cache_dir = _path(config, _value(config, "gen_cache_dir"))
     _require_writable(cache_dir, "--gen-cache-dir")
@@ -110,6 +112,16 @@ def resolve(config: pytest.Config, worker_index: int | None = None) -> Settings:
         report=report,
         fresh=bool(config.getoption("gen_fresh")),
     )
+
+
+def _check_data_root(root: Path) -> None:
+    """Broken IDX files in a user's root stop the run before any training, in one line."""
+    from suite.mnist import MnistUnavailable, has_idx_files
+
+    try:
+        has_idx_files(root)
+    except MnistUnavailable as exc:
+        raise pytest.UsageError(f"--gen-data-root: {exc}") from None
 
 
 def _path(config: pytest.Config, text: str) -> Path:

@@ -22,6 +22,11 @@ def test_reaches_full_train_accuracy_on_random_labels(random_labels, claim):
     "max |test acc - 0.1| = 5.43 binomial SE; seeds at 0.084, 0.105, 0.088. The rule's "
     "binomial SE (0.003) ignores the spread that the random relabelling itself causes",
 )
+@refuted_at(
+    "paper",
+    "max |test acc - 0.1| = 5.70 binomial SE over 5 seeds (0.083, 0.098, 0.090, 0.106, "
+    "0.114), measured on CPU: the paper profile's random-labels experiment runs there in 51 s",
+)
 def test_test_accuracy_stays_at_chance(random_labels, claim):
     final = random_labels.final()
     n_test = random_labels.extra["n_test"]

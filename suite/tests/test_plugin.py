@@ -362,6 +362,10 @@ USAGE_ERRORS = [
     (["--gen-seeds", "0"], "--gen-seeds must be >= 1, got 0"),
     (["--gen-seeds", "x"], "--gen-seeds must be an integer, got 'x'"),
     (["--gen-data-root", "/does/not/exist"], "/does/not/exist is not a readable directory"),
+    (
+        ["--gen-data-root", "broken-root"],
+        "--gen-data-root: broken MNIST file {root}/broken-root/MNIST/raw/train-labels-idx1-ubyte",
+    ),
     (["--gen-report", "a-file/report.html"], "--gen-report: {root}/a-file exists and is not a"),
     (["--gen-report", "a-dir"], "--gen-report: {root}/a-dir is a directory"),
     (["--gen-cache-dir", "a-file/cache"], "--gen-cache-dir: {root}/a-file exists and is not a"),
@@ -388,6 +392,9 @@ def assert_usage_error(pytester: pytest.Pytester, args: list[str], says: str) ->
     """Exit code 4, one line naming the problem, and nothing new on disk."""
     (pytester.path / "a-file").write_text("not a directory\n")
     (pytester.path / "a-dir").mkdir()
+    broken = pytester.path / "broken-root" / "MNIST" / "raw"  # a truncated label file
+    broken.mkdir(parents=True)
+    (broken / "train-labels-idx1-ubyte").write_bytes(b"\x00\x00\x08\x01" + bytes(100))
     before = _tree(pytester.path)
     result = pytester.runpytest_inprocess(
         "-p", "suite.plugin", "--gen-cache-dir", "cache", "--gen-report", "out/index.html", *args
