@@ -10,11 +10,15 @@ import pandas as pd
 
 from suite.checkpoints import Checkpoints, stage
 from suite.engine import Member, derive_seed, train
-from suite.experiments.common import EpochProgress, Progress, Tally, measure
+from suite.experiments.common import (
+    EpochProgress,
+    Progress,
+    Tally,
+    measure_generalization,
+    sensitivity_probe,
+)
 from suite.frames import ExperimentResult
 from suite.profiles import BatchSweep
-from suite.sensitivity import sensitivity
-from suite.sharpness import sharpness
 from suite.splits import MnistSplits
 
 
@@ -29,9 +33,7 @@ def run_batch_sweep(
 ) -> ExperimentResult:
     """One stack of seeds per batch size; a seed keeps its initialization across batch sizes."""
     x, y = data.train_x[: cfg.n_train], data.train_y[: cfg.n_train]
-    probe = data.test_x[: cfg.n_sensitivity]
-    if probe.shape[0] < 1000:
-        raise ValueError(f"sensitivity needs >= 1000 test points, got {probe.shape[0]}")
+    probe = sensitivity_probe(data.test_x, cfg.n_sensitivity)
     tally = Tally()
     rows = []
     for batch in cfg.batch_sizes:
@@ -57,26 +59,9 @@ def run_batch_sweep(
         tally.add(cfg.epochs * -(-cfg.n_train // batch), batch, seeds)
         keys = [{"seed": s, "batch_size": batch} for s in range(seeds)]
         what = f"batch_sweep (batch {batch}, lr {cfg.lr}, hidden {cfg.hidden})"
-        measured = measure(params, (x, y), (data.test_x, data.test_y), keys, what)
-        sharp = sharpness(
-            params,
-            x[: cfg.sharpness_n],
-            y[: cfg.sharpness_n],
-            eps=cfg.sharpness_eps,
-            steps=cfg.sharpness_steps,
-            step_size=cfg.sharpness_step,
-        ).tolist()
-        sens = sensitivity(params, probe).tolist()
-        for row, se, sh in zip(measured, sens, sharp, strict=True):
-            rows.append(
-                {
-                    **row,
-                    "gap": row["test_loss"] - row["train_loss"],
-                    "acc_gap": row["train_acc"] - row["test_acc"],
-                    "sensitivity": se,
-                    "sharpness": sh,
-                }
-            )
+        rows += measure_generalization(
+            params, (x, y), (data.test_x, data.test_y), probe, cfg, keys, what
+        )
     cols = [
         "seed",
         "batch_size",

@@ -12,6 +12,8 @@ from torch import Tensor
 
 from suite.engine import Params, check_finite, evaluate
 from suite.frames import ExperimentResult
+from suite.sensitivity import sensitivity
+from suite.sharpness import sharpness
 
 Progress = Callable[[str], None]
 
@@ -90,3 +92,47 @@ class EpochProgress:
         if epoch and (epoch % self.every == 0 or epoch == self.total):
             elapsed = time.perf_counter() - self.t0
             self.emit(f"{self.name}{what}: epoch {epoch}/{self.total} ({elapsed:.1f} s)")
+
+
+def sensitivity_probe(test_x: Tensor, n: int) -> Tensor:
+    """The first ``n`` test images; the design asks for at least 1000 of them."""
+    if min(n, test_x.shape[0]) < 1000:
+        raise ValueError(f"sensitivity needs >= 1000 test points, got {min(n, test_x.shape[0])}")
+    return test_x[:n]
+
+
+def measure_generalization(
+    params: Params,
+    train: tuple[Tensor, Tensor],
+    test: tuple[Tensor, Tensor],
+    probe: Tensor,
+    cfg: Any,
+    keys: Sequence[dict[str, Any]],
+    what: str,
+) -> list[dict[str, Any]]:
+    """:func:`measure` plus the gap, sensitivity on ``probe`` and sharpness, one row per member.
+
+    ``cfg`` carries the sharpness settings (``sharpness_n``, ``_eps``, ``_steps``, ``_step``);
+    sharpness is taken on the first ``sharpness_n`` training images with each member's labels.
+    """
+    x, y = train
+    rows = measure(params, train, test, keys, what)
+    sens = sensitivity(params, probe).tolist()
+    sharp = sharpness(
+        params,
+        x[: cfg.sharpness_n],
+        y[..., : cfg.sharpness_n],
+        eps=cfg.sharpness_eps,
+        steps=cfg.sharpness_steps,
+        step_size=cfg.sharpness_step,
+    ).tolist()
+    return [
+        {
+            **row,
+            "gap": row["test_loss"] - row["train_loss"],
+            "acc_gap": row["train_acc"] - row["test_acc"],
+            "sensitivity": se,
+            "sharpness": sh,
+        }
+        for row, se, sh in zip(rows, sens, sharp, strict=True)
+    ]

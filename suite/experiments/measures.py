@@ -19,12 +19,16 @@ import torch
 
 from suite.checkpoints import Checkpoints, stage
 from suite.engine import Member, derive_seed, train
-from suite.experiments.common import EpochProgress, Progress, Tally, measure
+from suite.experiments.common import (
+    EpochProgress,
+    Progress,
+    Tally,
+    measure_generalization,
+    sensitivity_probe,
+)
 from suite.frames import ExperimentResult
 from suite.measure_table import AXES, MEASURES
 from suite.profiles import Measures
-from suite.sensitivity import sensitivity
-from suite.sharpness import sharpness
 from suite.splits import MnistSplits, corrupt_labels
 
 
@@ -56,10 +60,7 @@ def run_measures(
     checkpoints: Checkpoints | None = None,
 ) -> ExperimentResult:
     x, y = data.train_x[: cfg.n_train], data.train_y[: cfg.n_train]
-    probe = data.test_x[: cfg.n_sensitivity]
-    if probe.shape[0] < 1000:
-        raise ValueError(f"sensitivity needs >= 1000 test points, got {probe.shape[0]}")
-    sharp_x = x[: cfg.sharpness_n]
+    probe = sensitivity_probe(data.test_x, cfg.n_sensitivity)
     stacks: dict[tuple[int, float], list[float]] = {}
     for batch, lr, corruption in grid_points(cfg):
         stacks.setdefault((batch, lr), []).append(corruption)
@@ -96,26 +97,9 @@ def run_measures(
         tally.add(cfg.epochs * -(-cfg.n_train // batch), batch, len(members))
         keys = [{"seed": s, "batch_size": batch, "lr": lr, "corruption": c} for c, s in runs]
         what = f"measures (batch {batch}, lr {lr}, hidden {cfg.hidden})"
-        measured = measure(params, (x, labels), (data.test_x, data.test_y), keys, what)
-        sens = sensitivity(params, probe).tolist()
-        sharp = sharpness(
-            params,
-            sharp_x,
-            labels[..., : cfg.sharpness_n],
-            eps=cfg.sharpness_eps,
-            steps=cfg.sharpness_steps,
-            step_size=cfg.sharpness_step,
-        ).tolist()
-        for row, se, sh in zip(measured, sens, sharp, strict=True):
-            rows.append(
-                {
-                    **row,
-                    "gap": row["test_loss"] - row["train_loss"],
-                    "acc_gap": row["train_acc"] - row["test_acc"],
-                    "sensitivity": se,
-                    "sharpness": sh,
-                }
-            )
+        rows += measure_generalization(
+            params, (x, labels), (data.test_x, data.test_y), probe, cfg, keys, what
+        )
     cols = [
         "seed",
         *AXES,
