@@ -101,6 +101,26 @@ def inconclusive(item: pytest.Item, settings: Settings, reason: str) -> ClaimRes
     )
 
 
+def outcome(
+    item: pytest.Item, call: pytest.CallInfo, report: pytest.TestReport, settings: Settings
+) -> ClaimResult | None:
+    """The claim's final record for this phase's report, or None when there is nothing to say.
+
+    pytest's outcome is the verdict: a refutation that a strict xfail expected becomes an
+    expected refutation; a failure anywhere else (a diverged fixture, a rule that cannot decide)
+    is inconclusive, with the error's last line as the reason.
+    """
+    result = item.stash.get(RESULT_KEY, None)
+    if call.when == "call" and result is not None:
+        if result.verdict is Verdict.REFUTED and hasattr(report, "wasxfail"):
+            result.verdict = Verdict.EXPECTED_REFUTATION
+        return result
+    if report.failed and call.when in ("setup", "call"):
+        reason = call.excinfo.exconly() if call.excinfo else report.longreprtext
+        return inconclusive(item, settings, reason.strip().splitlines()[-1][:500])
+    return None
+
+
 def refuted_at(profile: str, measured: str) -> pytest.MarkDecorator:
     """Mark a claim the data refuted at ``profile``: xfail(strict=True) there, and only there.
 

@@ -4,20 +4,15 @@ claim object in ``claim``, collected results in ``session``, rendering in ``repo
 
 from __future__ import annotations
 
-import platform
 import sys
-import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
-from suite import __version__
-from suite.claim import EXPERIMENT_KEY, RESULT_KEY, inconclusive
+from suite.claim import EXPERIMENT_KEY, outcome
 from suite.options import SETTINGS_KEY, add_options, resolve, share_cpu_threads
 from suite.session import CLAIM_ATTR, EXPERIMENT_ATTR, SessionResults
 from suite.terminal import claims_table
-from suite.verdicts import Verdict
 
 RESULTS_KEY = pytest.StashKey[SessionResults]()
 SENT_KEY = pytest.StashKey[set]()
@@ -58,21 +53,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report = yield
     if item.get_closest_marker("generalization") is None:
         return report
-    settings = item.config.stash[SETTINGS_KEY]
-    result = item.stash.get(RESULT_KEY, None)
-    if call.when == "call" and result is not None:
-        if result.verdict is Verdict.REFUTED and hasattr(report, "wasxfail"):
-            result.verdict = Verdict.EXPECTED_REFUTATION
-    elif report.failed and call.when in ("setup", "call"):
-        reason = call.excinfo.exconly() if call.excinfo else report.longreprtext
-        result = inconclusive(item, settings, reason.strip().splitlines()[-1][:500])
-    else:
+    result = outcome(item, call, report, item.config.stash[SETTINGS_KEY])
+    if result is None:
         return report
     record = result.to_dict()
-    props = [(k, record[k]) for k in RECORDED]
-    item.user_properties.extend(props)  # JUnit XML reads them from the teardown report
+    item.user_properties.extend((k, record[k]) for k in RECORDED)  # JUnit reads teardown's
     report.user_properties = list(item.user_properties)
-    setattr(report, CLAIM_ATTR, result.to_dict())
+    setattr(report, CLAIM_ATTR, record)
     experiment = item.stash.get(EXPERIMENT_KEY, None)
     sent = item.config.stash[SENT_KEY]
     if experiment is not None and experiment.name not in sent:
@@ -110,7 +97,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         return
     from suite.report import write_report  # matplotlib is imported only when a report is due
 
-    meta = _meta(config, results)
+    meta = results.meta(settings, command=" ".join(["pytest", *sys.argv[1:]]))
     config.stash[WRITTEN_KEY] = write_report(
         results.ordered_claims(), list(results.experiments.values()), meta, settings.report
     )
@@ -121,23 +108,3 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     if written is not None and reporter is not None:
         reporter.write_line(f"generalization report: {written}")
-
-
-def _meta(config: pytest.Config, results: SessionResults) -> dict:
-    import torch
-
-    settings = config.stash[SETTINGS_KEY]
-    return {
-        "profile": settings.profile_name,
-        "seeds": settings.profile.seeds,
-        "device": settings.device,
-        "torch": torch.__version__,
-        "suite": __version__,
-        "python": platform.python_version(),
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "wall_seconds": round(time.time() - results.started, 2),
-        "tf32": torch.backends.cuda.matmul.allow_tf32
-        if settings.device.startswith("cuda")
-        else None,
-        "command": " ".join(["pytest", *sys.argv[1:]]),
-    }

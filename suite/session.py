@@ -6,11 +6,15 @@ the test reports carry, so the same code path serves serial and parallel runs.
 
 from __future__ import annotations
 
+import platform
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
+from suite import __version__
 from suite.frames import ExperimentResult
+from suite.options import Settings
 from suite.verdicts import ClaimResult
 
 CLAIM_ATTR = "gen_claim"
@@ -32,6 +36,24 @@ class SessionResults:
         payload = getattr(report, EXPERIMENT_ATTR, None)
         if payload and payload["name"] not in self.experiments:
             self.experiments[payload["name"]] = ExperimentResult.from_payload(payload)
+
+    def meta(self, settings: Settings, command: str) -> dict[str, Any]:
+        """The report header's facts: what ran, where, with which versions, for how long."""
+        import torch
+
+        cuda = settings.device.startswith("cuda")
+        return {
+            "profile": settings.profile_name,
+            "seeds": settings.profile.seeds,
+            "device": settings.device,
+            "torch": torch.__version__,
+            "suite": __version__,
+            "python": platform.python_version(),
+            "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "wall_seconds": round(time.time() - self.started, 2),
+            "tf32": torch.backends.cuda.matmul.allow_tf32 if cuda else None,
+            "command": command,
+        }
 
     def ordered_claims(self) -> list[ClaimResult]:
         return sorted(self.claims.values(), key=lambda c: c.nodeid)
