@@ -2,8 +2,9 @@
 
 The key hashes everything the numbers depend on: the experiment's settings, the seed count, the
 dataset checksum, the device type and ``CODE_VERSION`` (bump it when training code changes what
-it computes). An entry is a directory holding ``result.json`` and ``manifest.json`` (the
-SHA-256 of the result); it is written under a temporary name and renamed into place, so a
+it computes). An entry is a directory holding ``result.json`` (frames, config, timings),
+``weights.pt`` (final parameters of every trained stack, read back with
+``torch.load(weights_only=True)``) and ``manifest.json`` (the SHA-256 of each); it is written under a temporary name and renamed into place, so a
 crash never leaves a half entry that looks whole, and an entry it replaces is kept until the new
 one is in place. A file lock per key makes parallel workers train once: the first trains, the
 others wait and read.
@@ -12,6 +13,7 @@ others wait and read.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -21,11 +23,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import torch
 from filelock import FileLock
 
 from suite.frames import ExperimentResult
 
-CODE_VERSION = "2"
+CODE_VERSION = "3"
+RESULT = "result.json"  # frames, config, timings (ExperimentResult.to_payload)
+WEIGHTS = "weights.pt"  # final parameters per stage, members in the experiment's order
 TRAININGS_LOG = "trainings.log"
 
 
@@ -76,12 +81,16 @@ class RunCache:
         if not entry.exists():
             return None
         try:
-            data = (entry / "result.json").read_bytes()
             manifest = json.loads((entry / "manifest.json").read_text())
-            if hashlib.sha256(data).hexdigest() != manifest["result.json"]:
-                raise ValueError("checksum mismatch")
-            return ExperimentResult.from_payload(json.loads(data))
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+            files = {name: (entry / name).read_bytes() for name in manifest}
+            for name, blob in files.items():
+                if hashlib.sha256(blob).hexdigest() != manifest[name]:
+                    raise ValueError(f"checksum mismatch in {name}")
+            result = ExperimentResult.from_payload(json.loads(files[RESULT]))
+            if WEIGHTS in files:
+                result.weights = torch.load(io.BytesIO(files[WEIGHTS]), weights_only=True)
+            return result
+        except (OSError, ValueError, KeyError, TypeError, RuntimeError, EOFError) as exc:
             warnings.warn(
                 f"run cache entry {entry} is corrupt ({exc}); recomputing",
                 CacheWarning,
@@ -98,14 +107,18 @@ class RunCache:
         was, and a crash between the two renames leaves it aside, where
         :meth:`_finish_interrupted_write` puts it back.
         """
-        data = json.dumps(result.to_payload()).encode()
+        files = {RESULT: json.dumps(result.to_payload()).encode()}
+        if result.weights:
+            buffer = io.BytesIO()
+            torch.save(result.weights, buffer)
+            files[WEIGHTS] = buffer.getvalue()
         final, aside = self.root / key, self._aside(key)
         tmp = Path(tempfile.mkdtemp(prefix=f".{key}.new-", dir=self.root))
         try:
-            (tmp / "result.json").write_bytes(data)
-            (tmp / "manifest.json").write_text(
-                json.dumps({"result.json": hashlib.sha256(data).hexdigest()})
-            )
+            for name, blob in files.items():
+                (tmp / name).write_bytes(blob)
+            manifest = {name: hashlib.sha256(blob).hexdigest() for name, blob in files.items()}
+            (tmp / "manifest.json").write_text(json.dumps(manifest))
             if final.exists():
                 os.replace(final, aside)
             os.replace(tmp, final)

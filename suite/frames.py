@@ -41,6 +41,9 @@ class ExperimentResult:
     steps: int = 0
     samples: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+    # Final parameters of every trained stack, on the CPU (stage name -> [W1, b1, W2, ...]).
+    # Kept in the run cache beside the frames, never in test reports: reports carry numbers.
+    weights: dict[str, list[Any]] = field(default_factory=dict, repr=False)
 
     def final(self, frame: str = "epochs", by: tuple[str, ...] = ("seed",)) -> pd.DataFrame:
         """The last-epoch row of every run in ``frame`` (one row per ``by`` group)."""

@@ -53,10 +53,15 @@ class Tally:
     started: float = field(default_factory=time.perf_counter)
     steps: int = 0
     samples: int = 0
+    weights: dict[str, list[Tensor]] = field(default_factory=dict)
 
     def add(self, steps: int, batch_size: int, members: int) -> None:
         self.steps += steps
         self.samples += steps * batch_size * members
+
+    def keep(self, stage: str, params: Params) -> None:
+        """Keep a trained stack's final parameters for the run cache."""
+        self.weights[stage] = [p.detach().cpu() for p in params]
 
     def result(
         self,
@@ -77,6 +82,7 @@ class Tally:
             steps=self.steps,
             samples=self.samples,
             extra=extra,
+            weights=self.weights,
         )
 
 

@@ -66,6 +66,7 @@ def run_interpolation(
             checkpoint=stage(checkpoints, label),
         )
         tally.add(cfg.epochs * -(-cfg.n_train // batch), batch, len(stack))
+        tally.keep(label, solutions[label])
 
     grid = alphas(cfg)
     rows = []

@@ -111,7 +111,7 @@ def run_label_corruption(
         return len(rows) == len(members)  # every run measured: stop training
 
     tally = Tally()
-    train(
+    params = train(
         members,
         x,
         labels,
@@ -123,6 +123,7 @@ def run_label_corruption(
         checkpoint=stage(checkpoints, "train"),
         carry=rows,
     )
+    tally.keep("train", params)
     tally.add(last["epoch"] * -(-cfg.n_train // cfg.batch_size), cfg.batch_size, len(members))
     frame = pd.DataFrame(rows).sort_values("member")[COLUMNS].reset_index(drop=True)
     return tally.result(

@@ -49,7 +49,7 @@ def run_random_labels(
         tick(epoch)
 
     tally = Tally()
-    train(
+    params = train(
         members,
         x,
         y,
@@ -61,6 +61,7 @@ def run_random_labels(
         checkpoint=stage(checkpoints, "train"),
         carry=rows,
     )
+    tally.keep("train", params)
     tally.add(cfg.epochs * -(-cfg.n_train // cfg.batch_size), cfg.batch_size, seeds)
     frame = pd.DataFrame(rows)[
         ["seed", "epoch", "train_loss", "train_acc", "test_loss", "test_acc"]

@@ -51,7 +51,7 @@ def run_width_sweep(
         tick(epoch)
 
     tally = Tally()
-    train(
+    params = train(
         members,
         x,
         y,
@@ -63,6 +63,7 @@ def run_width_sweep(
         checkpoint=stage(checkpoints, "train"),
         carry=rows,
     )
+    tally.keep("train", params)
     tally.add(cfg.epochs * -(-cfg.n_train // cfg.batch_size), cfg.batch_size, len(members))
     cols = ["seed", "width", "params", "epoch", "train_loss", "train_acc", "test_loss", "test_acc"]
     return tally.result(

@@ -107,3 +107,32 @@ def test_a_corrupt_entry_warns_and_is_recomputed(tmp_path):
         _, cached = cache.get_or_run(KEY, lambda: result(0.5))
     assert not cached
     assert cached_value(cache) == 0.5
+
+
+def test_final_weights_are_kept_and_read_back_exactly(tmp_path):
+    import torch
+
+    weights = {"train": [torch.randn(2, 784, 5), torch.randn(2, 5)]}
+    cache = RunCache(tmp_path)
+    cache.get_or_run(KEY, lambda: ExperimentResult(**{**vars(result(0.5)), "weights": weights}))
+    got, cached = cache.get_or_run(KEY, lambda: result(0.9))
+    assert cached
+    for a, b in zip(got.weights["train"], weights["train"], strict=True):
+        assert torch.equal(a, b)
+
+
+def test_corrupt_weights_are_detected_and_recomputed(tmp_path):
+    import torch
+
+    cache = RunCache(tmp_path)
+    cache.get_or_run(
+        KEY, lambda: ExperimentResult(**{**vars(result(0.5)), "weights": {"s": [torch.ones(3)]}})
+    )
+    path = tmp_path / KEY / "weights.pt"
+    blob = bytearray(path.read_bytes())
+    blob[len(blob) // 2] ^= 0xFF
+    path.write_bytes(bytes(blob))
+    with pytest.warns(CacheWarning, match="weights.pt"):
+        got, cached = cache.get_or_run(KEY, lambda: result(0.25))
+    assert not cached
+    assert float(got.frames["epochs"]["test_acc"][0]) == 0.25
