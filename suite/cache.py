@@ -4,10 +4,10 @@ The key hashes everything the numbers depend on: the experiment's settings, the 
 dataset checksum, the device type and ``CODE_VERSION`` (bump it when training code changes what
 it computes). An entry is a directory holding ``result.json`` (frames, config, timings),
 ``weights.pt`` (final parameters of every trained stack, read back with
-``torch.load(weights_only=True)``) and ``manifest.json`` (the SHA-256 of each); it is written under a temporary name and renamed into place, so a
-crash never leaves a half entry that looks whole, and an entry it replaces is kept until the new
-one is in place. A file lock per key makes parallel workers train once: the first trains, the
-others wait and read.
+``torch.load(weights_only=True)``) and ``manifest.json`` (the SHA-256 of each). It is written
+under a temporary name and renamed into place, so a crash never leaves a half entry that looks
+whole, and an entry it replaces is kept until the new one is in place. A file lock per key makes
+parallel workers train once: the first trains, the others wait and read.
 """
 
 from __future__ import annotations
