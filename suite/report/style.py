@@ -50,8 +50,8 @@ thead th {
 }
 tbody tr:nth-child(even) { background: var(--zebra); }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-td.id { white-space: nowrap; font-weight: 600; }
-td.statement { min-width: 260px; }
+td.id { font-weight: 600; overflow-wrap: anywhere; min-width: 10em; }
+td.statement { min-width: 220px; }
 th.p { text-transform: none; }
 td.threshold { color: #424a53; }
 .table-wrap { overflow-x: auto; border: 1px solid var(--line); border-radius: 8px; }
