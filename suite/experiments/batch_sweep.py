@@ -11,6 +11,7 @@ import pandas as pd
 from suite.checkpoints import Checkpoints, stage
 from suite.engine import Member, derive_seed, train
 from suite.experiments.common import (
+    GENERALIZATION,
     EpochProgress,
     Progress,
     Tally,
@@ -63,18 +64,7 @@ def run_batch_sweep(
         rows += measure_generalization(
             params, (x, y), (data.test_x, data.test_y), probe, cfg, keys, what
         )
-    cols = [
-        "seed",
-        "batch_size",
-        "train_loss",
-        "train_acc",
-        "test_loss",
-        "test_acc",
-        "gap",
-        "acc_gap",
-        "sensitivity",
-        "sharpness",
-    ]
+    cols = ["seed", "batch_size", *GENERALIZATION]
     return tally.result(
         "batch_sweep", cfg, str(x.device), profile, {"final": pd.DataFrame(rows)[cols]}
     )

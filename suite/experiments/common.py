@@ -17,6 +17,9 @@ from suite.sharpness import sharpness
 
 Progress = Callable[[str], None]
 
+METRICS = ["train_loss", "train_acc", "test_loss", "test_acc"]  # what :func:`measure` adds
+GENERALIZATION = [*METRICS, "gap", "acc_gap", "sensitivity", "sharpness"]  # and the next one
+
 
 def _silent(_: str) -> None:
     pass

@@ -12,7 +12,7 @@ import torch
 
 from suite.checkpoints import Checkpoints, stage
 from suite.engine import Member, Params, derive_seed, train
-from suite.experiments.common import EpochProgress, Progress, Tally, measure
+from suite.experiments.common import METRICS, EpochProgress, Progress, Tally, measure
 from suite.frames import ExperimentResult
 from suite.profiles import Interpolation
 from suite.splits import MnistSplits
@@ -80,6 +80,6 @@ def run_interpolation(
         ]
         what = f"interpolation[{name}] (hidden {cfg.hidden}, small {cfg.small}, large {cfg.large})"
         rows += measure(line, (x, y), (data.test_x, data.test_y), keys, what)
-    cols = ["init", "seed", "alpha", "train_loss", "train_acc", "test_loss", "test_acc"]
+    cols = ["init", "seed", "alpha", *METRICS]
     frame = pd.DataFrame(rows)[cols].sort_values(["init", "seed", "alpha"], ignore_index=True)
     return tally.result("interpolation", cfg, str(x.device), profile, {"curve": frame})

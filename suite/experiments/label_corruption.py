@@ -24,7 +24,7 @@ import torch
 
 from suite.checkpoints import Checkpoints, stage
 from suite.engine import Member, Params, derive_seed, evaluate, train
-from suite.experiments.common import EpochProgress, Progress, Tally, measure
+from suite.experiments.common import METRICS, EpochProgress, Progress, Tally, measure
 from suite.frames import ExperimentResult
 from suite.profiles import LabelCorruption
 from suite.splits import MnistSplits, corrupt_labels
@@ -35,10 +35,7 @@ COLUMNS = [
     "n_corrupted",
     "fitted",
     "epochs_to_fit",
-    "train_loss",
-    "train_acc",
-    "test_loss",
-    "test_acc",
+    *METRICS,
 ]
 
 

@@ -20,6 +20,7 @@ import torch
 from suite.checkpoints import Checkpoints, stage
 from suite.engine import Member, derive_seed, train
 from suite.experiments.common import (
+    GENERALIZATION,
     EpochProgress,
     Progress,
     Tally,
@@ -27,7 +28,7 @@ from suite.experiments.common import (
     sensitivity_probe,
 )
 from suite.frames import ExperimentResult
-from suite.measure_table import AXES, MEASURES
+from suite.measure_table import AXES
 from suite.profiles import Measures
 from suite.splits import MnistSplits, corrupt_labels
 
@@ -101,17 +102,7 @@ def run_measures(
         rows += measure_generalization(
             params, (x, labels), (data.test_x, data.test_y), probe, cfg, keys, what
         )
-    cols = [
-        "seed",
-        *AXES,
-        "train_loss",
-        "train_acc",
-        "test_loss",
-        "test_acc",
-        "gap",
-        "acc_gap",
-        *MEASURES,
-    ]
+    cols = ["seed", *AXES, *GENERALIZATION]
     frame = pd.DataFrame(rows)[cols].sort_values([*AXES, "seed"], ignore_index=True)
     base = {"batch_size": cfg.base_batch, "lr": cfg.base_lr, "corruption": cfg.base_corruption}
     return tally.result("measures", cfg, str(x.device), profile, {"runs": frame}, base=base)

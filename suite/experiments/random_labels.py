@@ -7,7 +7,7 @@ import torch
 
 from suite.checkpoints import Checkpoints, stage
 from suite.engine import Member, derive_seed, train
-from suite.experiments.common import EpochProgress, Progress, Tally, measure
+from suite.experiments.common import METRICS, EpochProgress, Progress, Tally, measure
 from suite.frames import ExperimentResult
 from suite.profiles import RandomLabels
 from suite.splits import MnistSplits, random_labels
@@ -63,9 +63,7 @@ def run_random_labels(
     )
     tally.keep("train", params)
     tally.add(cfg.epochs * -(-cfg.n_train // cfg.batch_size), cfg.batch_size, seeds)
-    frame = pd.DataFrame(rows)[
-        ["seed", "epoch", "train_loss", "train_acc", "test_loss", "test_acc"]
-    ]
+    frame = pd.DataFrame(rows)[["seed", "epoch", *METRICS]]
     return tally.result(
         "random_labels",
         cfg,

@@ -6,7 +6,7 @@ import pandas as pd
 
 from suite.checkpoints import Checkpoints, stage
 from suite.engine import Member, derive_seed, train
-from suite.experiments.common import EpochProgress, Progress, Tally, measure
+from suite.experiments.common import METRICS, EpochProgress, Progress, Tally, measure
 from suite.frames import ExperimentResult
 from suite.profiles import WidthSweep
 from suite.splits import MnistSplits
@@ -65,7 +65,7 @@ def run_width_sweep(
     )
     tally.keep("train", params)
     tally.add(cfg.epochs * -(-cfg.n_train // cfg.batch_size), cfg.batch_size, len(members))
-    cols = ["seed", "width", "params", "epoch", "train_loss", "train_acc", "test_loss", "test_acc"]
+    cols = ["seed", "width", "params", "epoch", *METRICS]
     return tally.result(
         "width_sweep", cfg, str(x.device), profile, {"epochs": pd.DataFrame(rows)[cols]}
     )
