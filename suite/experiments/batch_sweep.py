@@ -57,7 +57,7 @@ def run_batch_sweep(
             on_epoch=lambda e, _p, t=tick: t(e),
             checkpoint=stage(checkpoints, f"batch{batch}"),
         )
-        tally.add(cfg.epochs * -(-cfg.n_train // batch), batch, seeds)
+        tally.add(cfg.epochs, cfg.n_train, batch, seeds)
         tally.keep(f"batch{batch}", params)
         keys = [{"seed": s, "batch_size": batch} for s in range(seeds)]
         what = f"batch_sweep (batch {batch}, lr {cfg.lr}, hidden {cfg.hidden})"

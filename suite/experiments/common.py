@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -58,7 +59,9 @@ class Tally:
     samples: int = 0
     weights: dict[str, list[Tensor]] = field(default_factory=dict)
 
-    def add(self, steps: int, batch_size: int, members: int) -> None:
+    def add(self, epochs: int, n_train: int, batch_size: int, members: int) -> None:
+        """Count ``epochs`` of a stack of ``members`` (last partial batch included)."""
+        steps = epochs * math.ceil(n_train / batch_size)
         self.steps += steps
         self.samples += steps * batch_size * members
 

@@ -65,7 +65,7 @@ def run_interpolation(
             on_epoch=lambda e, _p, t=tick: t(e),
             checkpoint=stage(checkpoints, label),
         )
-        tally.add(cfg.epochs * -(-cfg.n_train // batch), batch, len(stack))
+        tally.add(cfg.epochs, cfg.n_train, batch, len(stack))
         tally.keep(label, solutions[label])
 
     grid = alphas(cfg)

@@ -121,7 +121,7 @@ def run_label_corruption(
         carry=rows,
     )
     tally.keep("train", params)
-    tally.add(last["epoch"] * -(-cfg.n_train // cfg.batch_size), cfg.batch_size, len(members))
+    tally.add(last["epoch"], cfg.n_train, cfg.batch_size, len(members))
     frame = pd.DataFrame(rows).sort_values("member")[COLUMNS].reset_index(drop=True)
     return tally.result(
         "label_corruption",

@@ -95,7 +95,7 @@ def run_measures(
             on_epoch=lambda e, _p, t=tick: t(e),
             checkpoint=stage(checkpoints, f"batch{batch}-lr{_lr_part(lr)}"),
         )
-        tally.add(cfg.epochs * -(-cfg.n_train // batch), batch, len(members))
+        tally.add(cfg.epochs, cfg.n_train, batch, len(members))
         tally.keep(f"batch{batch}-lr{_lr_part(lr)}", params)
         keys = [{"seed": s, "batch_size": batch, "lr": lr, "corruption": c} for c, s in runs]
         what = f"measures (batch {batch}, lr {lr}, hidden {cfg.hidden})"

@@ -62,7 +62,7 @@ def run_random_labels(
         carry=rows,
     )
     tally.keep("train", params)
-    tally.add(cfg.epochs * -(-cfg.n_train // cfg.batch_size), cfg.batch_size, seeds)
+    tally.add(cfg.epochs, cfg.n_train, cfg.batch_size, seeds)
     frame = pd.DataFrame(rows)[["seed", "epoch", *METRICS]]
     return tally.result(
         "random_labels",

@@ -64,7 +64,7 @@ def run_width_sweep(
         carry=rows,
     )
     tally.keep("train", params)
-    tally.add(cfg.epochs * -(-cfg.n_train // cfg.batch_size), cfg.batch_size, len(members))
+    tally.add(cfg.epochs, cfg.n_train, cfg.batch_size, len(members))
     cols = ["seed", "width", "params", "epoch", *METRICS]
     return tally.result(
         "width_sweep", cfg, str(x.device), profile, {"epochs": pd.DataFrame(rows)[cols]}
