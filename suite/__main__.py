@@ -1,13 +1,15 @@
-"""The command line: ``python -m suite fetch-data`` and ``python -m suite report``.
+"""The command line: ``python -m suite fetch-data``, ``report`` and ``stability``.
 
 ``fetch-data`` gets MNIST ready before a run (e.g. on a login node with network access, for GPU
 nodes without) and shows that it is the real thing; ``report`` renders a results directory to
-HTML. Errors are one line on stderr and exit code 2.
+HTML; ``stability`` runs the claims on disjoint seed sets and counts how often each verdict
+repeats (``suite.stability``). Errors are one line on stderr and exit code 2.
 """
 
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -59,7 +61,44 @@ def _parser() -> argparse.ArgumentParser:
     )
     report.add_argument("results_dir", metavar="RESULTS_DIR", help="directory of a finished run")
     report.add_argument("--output", metavar="HTML", help="where to write the report")
+    report.add_argument(
+        "--stability",
+        metavar="FILE",
+        help="a stability.json to show in a Stability section (default: RESULTS_DIR's own, if any)",
+    )
     report.set_defaults(command=render_report)
+
+    stability = commands.add_parser(
+        "stability",
+        help="run the claims on disjoint seed sets and count how often each verdict repeats",
+        description="Run pytest's claims once per seed set (--gen-seed-base b for b in FIRST_BASE "
+        ".. FIRST_BASE+SETS-1), sharing the run cache, then print and write each claim's verdict "
+        "counts, agreement and flips (stability.json, stability.csv). A finished set is not run "
+        "again, so a killed measurement resumes.",
+    )
+    stability.add_argument("--profile", default="ci", help="experiment profile (default ci)")
+    stability.add_argument("--sets", type=int, default=20, help="number of seed sets (default 20)")
+    stability.add_argument(
+        "--first-base", type=int, default=0, metavar="N", help="first seed base (default 0)"
+    )
+    stability.add_argument(
+        "-n",
+        "--workers",
+        type=int,
+        default=1,
+        metavar="WORKERS",
+        help="sets run at once, each with an equal share of the CPU cores (default 1)",
+    )
+    stability.add_argument(
+        "--out", metavar="DIR", help="output directory (default reports/stability-<profile>)"
+    )
+    stability.add_argument(
+        "--pytest-args",
+        default="",
+        metavar="ARGS",
+        help='more pytest arguments for every set, one string (e.g. "--gen-device cpu")',
+    )
+    stability.set_defaults(command=measure_stability)
 
     table = commands.add_parser(
         "results-table",
@@ -106,8 +145,38 @@ def render_report(args: argparse.Namespace) -> int:
             f"the report renderer (suite.report) is not available: {error}"
         ) from error
     output = Path(args.output) if args.output else None
-    html_path = render_from_results(Path(args.results_dir), html_path=output)
+    stability = Path(args.stability) if args.stability else None
+    if stability is not None and not stability.is_file():
+        raise CommandError(f"--stability: {stability} is not a file")
+    html_path = render_from_results(Path(args.results_dir), html_path=output, stability=stability)
     print(html_path)
+    return 0
+
+
+def measure_stability(args: argparse.Namespace) -> int:
+    from suite.profiles import PROFILES
+    from suite.stability import PROJECT_ROOT, pytest_command, run_stability, table_lines
+
+    if args.profile not in PROFILES:
+        raise CommandError(f"unknown profile {args.profile!r}; choose one of {', '.join(PROFILES)}")
+    for name, value, least in (("--sets", args.sets, 1), ("--first-base", args.first_base, 0)):
+        if value < least:
+            raise CommandError(f"{name} must be >= {least}, got {value}")
+    if args.workers < 1:
+        raise CommandError(f"-n must be >= 1, got {args.workers}")
+    out = Path(args.out) if args.out else PROJECT_ROOT / "reports" / f"stability-{args.profile}"
+    extra = shlex.split(args.pytest_args)
+    summary = run_stability(
+        args.profile,
+        args.sets,
+        out.absolute(),
+        first_base=args.first_base,
+        workers=args.workers,
+        command=lambda profile, base, html: pytest_command(profile, base, html, extra),
+        progress=_say,
+    )
+    print("\n".join(table_lines(summary)))
+    print(f"written: {out / 'stability.json'} and {out / 'stability.csv'}")
     return 0
 
 

@@ -1,10 +1,10 @@
 """A content-addressed run cache: an experiment trains once per configuration, ever.
 
-The key hashes everything the numbers depend on: the experiment's settings, the seed count, the
-dataset checksum, the device type and ``CODE_VERSION`` (bump it when training code changes what
-it computes). An entry is a directory holding ``result.json`` (frames, config, timings),
-``weights.pt`` (final parameters of every trained stack, read back with
-``torch.load(weights_only=True)``) and ``manifest.json`` (the SHA-256 of each). It is written
+The key hashes everything the numbers depend on: the experiment's settings, the seed ids (so the
+seed base and count), the dataset checksum, the device type and ``CODE_VERSION`` (bump it when
+training code changes what it computes). An entry is a directory holding ``result.json``
+(frames, config, timings), ``weights.pt`` (final parameters of every trained stack, read back
+with ``torch.load(weights_only=True)``) and ``manifest.json`` (the SHA-256 of each). It is written
 under a temporary name and renamed into place, so a crash never leaves a half entry that looks
 whole, and an entry it replaces is kept until the new one is in place. A file lock per key makes
 parallel workers train once: the first trains, the others wait and read.
@@ -19,7 +19,7 @@ import os
 import shutil
 import tempfile
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ from filelock import FileLock
 
 from suite.frames import ExperimentResult
 
-CODE_VERSION = "3"
+CODE_VERSION = "4"
 RESULT = "result.json"  # frames, config, timings (ExperimentResult.to_payload)
 WEIGHTS = "weights.pt"  # final parameters per stage, members in the experiment's order
 TRAININGS_LOG = "trainings.log"
@@ -38,12 +38,15 @@ class CacheWarning(UserWarning):
     """A cache entry could not be used; the experiment is recomputed."""
 
 
-def cache_key(name: str, config: dict[str, Any], seeds: int, dataset: str, device: str) -> str:
+def cache_key(
+    name: str, config: dict[str, Any], seed_ids: Sequence[int], dataset: str, device: str
+) -> str:
+    """The entry of ``name`` trained with ``config`` on the seeds ``seed_ids`` (``SeedSet.ids``)."""
     blob = json.dumps(
         {
             "name": name,
             "config": config,
-            "seeds": seeds,
+            "seeds": [int(i) for i in seed_ids],
             "dataset": dataset,
             "device": device.split(":")[0],
             "code": CODE_VERSION,

@@ -7,15 +7,27 @@ everything else (statement, experiment, report placement) is looked up here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
 class ClaimSpec:
+    """One claim: its wording, its margin and where it is decided.
+
+    ``margin`` is the claim's smallest effect of interest, fixed before the verdicts were read
+    (DESIGN.md section 2): an effect shown smaller than it refutes the claim. None where the
+    claim is refuted only by the opposite effect. ``undecided_at`` names the profiles at which
+    the claim cannot reach a stable verdict within the profile's budget (measured over
+    disjoint seed sets, README "How stable are the verdicts"), with why: there the verdict is
+    INCONCLUSIVE by design and the data are still shown; it is decided at the other profiles.
+    """
+
     id: str
     section: int
     experiment: str
     statement: str
+    margin: float | None = None
+    undecided_at: dict[str, str] = field(default_factory=dict)
 
 
 CLAIMS: dict[str, ClaimSpec] = {
@@ -32,26 +44,35 @@ CLAIMS: dict[str, ClaimSpec] = {
             "random-labels-chance",
             1,
             "random_labels",
-            "The same model's accuracy on the true test labels stays at chance (10%).",
+            "The same model's accuracy on the true test labels stays at chance: within 0.02 of the "
+            "accuracy its own random labels give by chance (about 10%).",
+            margin=0.02,  # test accuracy within +-0.02 of the seed's chance reference
         ),
         ClaimSpec(
             "random-labels-overfit",
             1,
             "random_labels",
-            "On random labels, test loss rises while train loss falls.",
+            "On random labels, test loss rises (by more than 0.1 nats above its minimum) while "
+            "train loss falls.",
+            margin=0.1,  # nats: the smallest rise of the test loss above its minimum of interest
         ),
         ClaimSpec(
             "width-monotone",
             2,
             "width_sweep",
-            "Test accuracy is monotone in width (3 hidden layers of 5, 10, 20, ..., 90 units).",
+            "Test accuracy does not fall as width grows (3 hidden layers of 5, 10, 20, ..., 90 "
+            "units): it rises with width, and no width is worse than the next narrower one by "
+            "more than 0.005.",
+            margin=0.005,  # test accuracy: no width worse than the previous one by more
         ),
         ClaimSpec(
             "interpolation-peak",
             3,
             "interpolation",
             "On theta(a) = (1-a) theta1 + a theta2 between a small-batch/low-lr and a "
-            "large-batch/high-lr solution, train and test loss peak near a = 0.5.",
+            "large-batch/high-lr solution, train and test loss peak near a = 0.5, with an error "
+            "barrier of more than 2 points (the solutions are not linearly connected).",
+            margin=2.0,  # points of error barrier: below it the two solutions are connected
         ),
         ClaimSpec(
             "sensitivity-gap",

@@ -11,7 +11,9 @@ same numbers as in a model of their own width. ``suite/tests/test_engine.py`` ch
 plain ``nn.Linear`` models trained alone.
 
 Each member draws its own initialization and its own batch order from generators seeded by the
-member alone, so a run's numbers do not depend on which other runs share its stack.
+member alone, so a run's numbers do not depend on which other runs share its stack. Each member
+may train on its own subset of the images (:class:`Subsets`): an index table maps the positions
+of a batch order to rows of the one shared image tensor, so no member gets a copy of the data.
 """
 
 from __future__ import annotations
@@ -64,6 +66,70 @@ class Member:
         return sum(a * b + b for a, b in pairwise(sizes))
 
 
+@dataclass(frozen=True, eq=False)
+class Subsets:
+    """Which images each member trains on: member m's training set is ``x[table[group[m]]]``.
+
+    ``table`` is (G, n) row indices into the image tensor, one row per distinct training set
+    (e.g. one per seed); ``group`` names a row per member. Labels given per member, ``y`` of
+    shape (M, n), are indexed by position in the member's training set; labels of shape (N,)
+    by image row, like ``x``.
+    """
+
+    table: Tensor
+    group: tuple[int, ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "group", tuple(int(g) for g in self.group))
+        if self.table.dim() != 2:
+            raise ValueError(f"the subset table must be (G, n), got {tuple(self.table.shape)}")
+        if any(not 0 <= g < self.table.shape[0] for g in self.group):
+            raise ValueError(f"a member names a subset outside 0..{self.table.shape[0] - 1}")
+
+    @property
+    def n(self) -> int:
+        return self.table.shape[1]
+
+    def select(self, members: Sequence[int]) -> Subsets:
+        """The subsets of ``members`` (indices into the stack), in that order."""
+        return Subsets(self.table, tuple(self.group[m] for m in members))
+
+    def rows_of(self, member: int) -> Tensor:
+        return self.table[self.group[member]]
+
+    def sets(self) -> list[tuple[list[int], Tensor]]:
+        """(members, rows) per distinct training set, members in stack order; two table rows
+        holding the same images (every seed using all of them) count as one set."""
+        found: list[tuple[list[int], Tensor]] = []
+        where: dict[int, int] = {}
+        for m, g in enumerate(self.group):
+            if g not in where:
+                rows = self.table[g]
+                same = [k for k, (_, r) in enumerate(found) if torch.equal(r, rows)]
+                where[g] = same[0] if same else len(found)
+                if not same:
+                    found.append(([], rows))
+            found[where[g]][0].append(m)
+        return found
+
+
+def training_sets(subsets: Subsets | None, m: int) -> list[tuple[list[int], Tensor | None]]:
+    """(members, rows) per distinct training set of an M-stack; rows None: all of ``x``."""
+    if subsets is None:
+        return [(list(range(m)), None)]
+    if len(subsets.group) != m:
+        raise ValueError(f"subsets name {len(subsets.group)} members, the stack has {m}")
+    return list(subsets.sets())
+
+
+def take(params: Params, members: Sequence[int]) -> Params:
+    """The sub-stack of ``members`` (the stack itself when that is all of them, in order)."""
+    if list(members) == list(range(params[0].shape[0])):
+        return params
+    index = torch.tensor(list(members), device=params[0].device)
+    return [p[index] for p in params]
+
+
 def derive_seed(*parts: int | str) -> int:
     """A 63-bit seed from labelled parts, so (experiment, seed, width) never collide."""
     words = [
@@ -100,11 +166,12 @@ def init_params(members: Sequence[Member], device: torch.device | str = "cpu") -
     return params
 
 
-def forward(params: Params, x: Tensor) -> Tensor:
+def forward(params: Params, x: Tensor, real: Tensor | None = None) -> Tensor:
     """Logits (M, B, 10) of every member.
 
     ``x`` is (M, B, 784), one batch per member; or (U, B, 784) with U dividing M, one batch per
     group of M/U consecutive members that share a batch order; or (B, 784), shared by all.
+    ``real`` (grouped input only): the first layer's real columns, see :func:`real_columns`.
     """
     h = x
     n_layers = len(params) // 2
@@ -113,7 +180,7 @@ def forward(params: Params, x: Tensor) -> Tensor:
         if h.dim() == 2:
             h = torch.matmul(h, w) + b.unsqueeze(1)
         elif h.shape[0] != w.shape[0]:
-            h = _grouped_layer(h, w, b)
+            h = _grouped_layer(h, w, b, real if i == 0 else None)
         else:
             h = torch.baddbmm(b.unsqueeze(1), h, w)
         if i < n_layers - 1:
@@ -121,32 +188,84 @@ def forward(params: Params, x: Tensor) -> Tensor:
     return h
 
 
-def _grouped_layer(x: Tensor, w: Tensor, b: Tensor) -> Tensor:
+def _grouped_layer(x: Tensor, w: Tensor, b: Tensor, real: Tensor | None = None) -> Tensor:
     """Members sharing an input batch: one wide GEMM per group instead of one small GEMM each.
 
     The G weight matrices of a group are laid side by side, (784, G*H), so the widest layer (the
-    first) runs as one large matmul per group; the output is split back into members.
+    first) runs as one large matmul per group; the output is split back into members. With
+    ``real`` (the positions of the real, unpadded columns in that side-by-side layout) only
+    those columns are multiplied: the width sweep's groups have 455 real of 900 columns. The
+    padded outputs are exact zeros either way, so the numbers are the same.
     """
     groups, batch, d_in = x.shape
     members, _, d_out = w.shape
     per_group = members // groups
     wide = w.view(groups, per_group, d_in, d_out).permute(0, 2, 1, 3).reshape(groups, d_in, -1)
-    h = torch.bmm(x, wide).view(groups, batch, per_group, d_out).permute(0, 2, 1, 3)
+    if real is None:
+        h = torch.bmm(x, wide)
+    else:
+        h = x.new_zeros(groups, batch, per_group * d_out)
+        h = h.index_copy(2, real, torch.bmm(x, wide.index_select(2, real)))
+    h = h.view(groups, batch, per_group, d_out).permute(0, 2, 1, 3)
     return h.reshape(members, batch, d_out) + b.unsqueeze(1)
 
 
+def real_columns(members: Sequence[Member], groups: int, device: torch.device) -> Tensor | None:
+    """The first layer's real columns in a group's side-by-side layout, or None if none is padded.
+
+    Every group must hold the same widths in the same order (the width sweep: one group per
+    seed, its widths in order); otherwise None (the padded product is used, still exact).
+    """
+    per_group = len(members) // groups
+    widths = [m.hidden[0] for m in members]
+    pattern = widths[:per_group]
+    padded = max(widths)
+    if min(widths) == padded or widths != pattern * groups:
+        return None
+    cols = [k * padded + c for k, w in enumerate(pattern) for c in range(w)]
+    return torch.tensor(cols, device=device)
+
+
 @torch.no_grad()
-def evaluate(params: Params, x: Tensor, y: Tensor, chunk: int = 10_000) -> tuple[Tensor, Tensor]:
-    """Mean cross-entropy and accuracy of every member on a full set; ``y`` is (N,) or (M, N)."""
+def evaluate(
+    params: Params,
+    x: Tensor,
+    y: Tensor,
+    chunk: int = 10_000,
+    subsets: Subsets | None = None,
+) -> tuple[Tensor, Tensor]:
+    """Mean cross-entropy and accuracy of every member on a full set; ``y`` is (N,) or (M, N).
+
+    With ``subsets``, each member on its own training set (members that share one are
+    evaluated together; ``y`` as in :class:`Subsets`).
+    """
     m = params[0].shape[0]
+    if subsets is None:
+        return _evaluate(params, x, y, None, chunk)
+    loss = torch.zeros(m, dtype=torch.float64, device=x.device)
+    accuracy = torch.zeros(m, dtype=torch.float64, device=x.device)
+    for members, rows in training_sets(subsets, m):
+        index = torch.tensor(members, device=x.device)
+        labels = y[index] if y.dim() == 2 else y[rows]
+        loss[index], accuracy[index] = _evaluate(take(params, members), x, labels, rows, chunk)
+    return loss, accuracy
+
+
+def _evaluate(
+    params: Params, x: Tensor, y: Tensor, rows: Tensor | None, chunk: int
+) -> tuple[Tensor, Tensor]:
+    """On ``x[rows]`` (all of ``x`` when None), gathered a chunk at a time; ``y`` by position."""
+    m = params[0].shape[0]
+    n = x.shape[0] if rows is None else rows.shape[0]
     loss = torch.zeros(m, dtype=torch.float64, device=x.device)
     correct = torch.zeros(m, dtype=torch.float64, device=x.device)
-    for start in range(0, x.shape[0], chunk):
-        logits = forward(params, x[start : start + chunk])
+    for start in range(0, n, chunk):
+        xb = x[start : start + chunk] if rows is None else x[rows[start : start + chunk]]
+        logits = forward(params, xb)
         yb = y[..., start : start + chunk].expand(m, -1)
         loss += F.cross_entropy(logits.transpose(1, 2), yb, reduction="none").sum(1).double()
         correct += (logits.argmax(-1) == yb).sum(1).double()
-    return loss / x.shape[0], correct / x.shape[0]
+    return loss / n, correct / n
 
 
 class BatchSchedule:
@@ -154,21 +273,32 @@ class BatchSchedule:
 
     Members with the same ``data_seed`` share a batch order. Index tensors are drawn on the CPU
     from one generator per data seed (cheap: one randperm per order and epoch) and moved to the
-    device once per epoch. ``epoch()`` yields (U, B) index tensors, one row per order.
+    device once per epoch. ``epoch()`` yields (U, B) index tensors, one row per order: positions
+    in that order's training set, which ``rows`` (U, n) maps to image rows (None: the identity).
+    Members that share a batch order must share their training set.
     """
 
-    def __init__(self, members: Sequence[Member], n: int, batch_size: int, device: torch.device):
+    def __init__(
+        self,
+        members: Sequence[Member],
+        n: int,
+        batch_size: int,
+        device: torch.device,
+        subsets: Subsets | None = None,
+    ):
         self.n, self.batch_size, self.device = n, batch_size, device
         seeds = list(dict.fromkeys(m.data_seed for m in members))
         self.generators = [torch.Generator().manual_seed(s) for s in seeds]
         group = [seeds.index(m.data_seed) for m in members]
         self.member_order = torch.tensor(group, device=device)
+        self.rows = None if subsets is None else _order_rows(members, seeds, subsets, n, device)
         per_group = len(members) // len(seeds)
         # Members laid out group-major in equal groups can share one gathered batch per group
         # (see forward); otherwise every member gets its own copy of its group's batch.
         self.grouped = len(seeds) < len(members) and group == [
             i // per_group for i in range(len(members))
         ]
+        self.real = real_columns(members, len(seeds), device) if self.grouped else None
 
     @property
     def steps_per_epoch(self) -> int:
@@ -184,6 +314,25 @@ class BatchSchedule:
     def epoch(self) -> list[Tensor]:
         order = torch.stack([torch.randperm(self.n, generator=g) for g in self.generators])
         return list(order.to(self.device).split(self.batch_size, dim=1))
+
+
+def _order_rows(
+    members: Sequence[Member], seeds: list[int], subsets: Subsets, n: int, device: torch.device
+) -> Tensor:
+    """(U, n): the training set of each batch order, checked to be that of all its members."""
+    if len(subsets.group) != len(members):
+        raise ValueError(f"subsets name {len(subsets.group)} members, the stack has {len(members)}")
+    if subsets.n != n:
+        raise ValueError(f"subsets hold {subsets.n} images, the batch order {n}")
+    first: dict[int, int] = {}
+    for i, m in enumerate(members):
+        g, seen = subsets.group[i], first.setdefault(m.data_seed, subsets.group[i])
+        if g != seen and not torch.equal(subsets.table[g], subsets.table[seen]):
+            raise ValueError(
+                f"members sharing a batch order (data_seed {m.data_seed}) must share their "
+                "training images"
+            )
+    return subsets.table[[first[s] for s in seeds]].to(device)
 
 
 EvalHook = Callable[[int, Params], "bool | None"]  # returns True to stop training early
@@ -203,10 +352,13 @@ def train(
     checkpoint: Checkpoint | None = None,
     checkpoint_every: int | None = None,
     carry: list[Any] | None = None,
+    subsets: Subsets | None = None,
 ) -> Params:
     """Adam on every member of the stack at once; returns the final stacked parameters.
 
     ``y`` is (N,) when all members share labels, (M, N) when each has its own (random labels).
+    With ``subsets``, member m trains on the images ``subsets`` gives it (and ``y`` is (N,) or
+    (M, n), see :class:`Subsets`); without, every member on all of ``x``.
     ``on_epoch(epoch, params)`` is called after epoch 0 (the init) and every ``eval_every``
     epochs, and after the last one, so callers record curves without the engine knowing what;
     it returns True to end training there (e.g. once every member has fitted).
@@ -222,7 +374,8 @@ def train(
     initial = params if params is not None else init_params(members, device)
     params = [p.detach().clone().requires_grad_(True) for p in initial]
     opt = torch.optim.Adam(params, lr=lr, fused=True)
-    schedule = BatchSchedule(members, x.shape[0], batch_size, device)
+    n = x.shape[0] if subsets is None else subsets.n
+    schedule = BatchSchedule(members, n, batch_size, device, subsets)
     every = checkpoint_every or max(1, epochs // 20)
     carry = [] if carry is None else carry
     start = _resume(checkpoint, params, opt, schedule, carry)
@@ -258,9 +411,14 @@ def _step(
     schedule: BatchSchedule,
 ) -> None:
     """One Adam step of every member on its batch (row ``member_order[m]`` of ``idx``)."""
-    per_member = idx[schedule.member_order]
-    yb = y.gather(1, per_member) if y.dim() == 2 else y[per_member]
-    logits = forward(params, x[idx] if schedule.grouped else x[per_member])
+    rows = idx if schedule.rows is None else schedule.rows.gather(1, idx)
+    member_rows = rows[schedule.member_order]
+    yb = y.gather(1, idx[schedule.member_order]) if y.dim() == 2 else y[member_rows]
+    logits = (
+        forward(params, x[rows], schedule.real)
+        if schedule.grouped
+        else forward(params, x[member_rows])
+    )
     loss = F.cross_entropy(logits.flatten(0, 1), yb.flatten(), reduction="sum") / idx.shape[1]
     opt.zero_grad(set_to_none=True)
     loss.backward()

@@ -25,6 +25,7 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from suite.frames import ExperimentResult
 from suite.measure_table import AXES, AXIS_LABELS, MEASURES, axis_runs, measures_table
 
 #: seaborn's errorbar argument for every band, and the words the captions use for it.
@@ -38,6 +39,8 @@ COLORS = {
     "sensitivity": "#009E73",
     "sharpness": "#CC79A7",
     "fit": "#E69F00",
+    "gap": "#D55E00",  # the loss gap (test - train loss), in the test colour
+    "error_gap": "#56B4E9",  # the error gap (test - train error = train - test accuracy)
 }
 INIT_STYLE = {"independent": "-", "shared": "--"}
 SPLITS = ("train", "test")
@@ -237,11 +240,14 @@ def interpolation_figure(curve: pd.DataFrame) -> Figure:
 
 
 def batch_figure(final: pd.DataFrame) -> Figure:
-    """Homework figure 4: loss, accuracy and sensitivity against batch size (three panels), and
-    sharpness (Keskar et al.) in a fourth panel when the frame has it."""
+    """Homework figure 4: loss, accuracy and sensitivity against batch size (three panels), then
+    the generalization gap, loss and error gap side by side, and sharpness (Keskar et al.), each
+    in a panel of its own when the frame has its columns."""
     sharp = "sharpness" in final.columns
+    gaps = [c for c in ("gap", "acc_gap") if c in final.columns]
+    panels = 3 + bool(gaps) + sharp
     with sns.axes_style("whitegrid"), sns.plotting_context(rc=_RC):
-        fig, axes = _new_figure(1, 4 if sharp else 3, 17.0 if sharp else 13.0, 3.8)
+        fig, axes = _new_figure(1, panels, 4.3 * panels, 3.8)
         ax_loss, ax_acc, ax_sens = axes[:3]
         for ax, metric, ylabel in (
             (ax_loss, "loss", "cross-entropy loss"),
@@ -274,10 +280,14 @@ def batch_figure(final: pd.DataFrame) -> Figure:
             ylabel=r"mean $\Vert\partial\,\mathrm{softmax}(f(x))/\partial x\Vert_F$",
             legend=False,
         )
-        title = "Final loss, accuracy and sensitivity against batch size"
+        shown = ["loss", "accuracy", "sensitivity"]
+        if gaps:
+            _gap_panel(axes[3], final, "batch_size", gaps)
+            _finish(axes[3], title="Generalization gap", xlabel="batch size", ylabel="test - train")
+            shown.append("generalization gap")
         if sharp:
             _mean_line(
-                axes[3],
+                axes[-1],
                 final,
                 "batch_size",
                 "sharpness",
@@ -286,15 +296,28 @@ def batch_figure(final: pd.DataFrame) -> Figure:
                 marker="o",
             )
             _finish(
-                axes[3],
+                axes[-1],
                 title="Sharpness",
                 xlabel="batch size",
                 ylabel="\u03b5-sharpness (% loss increase)",
                 legend=False,
             )
-            title = "Final loss, accuracy, sensitivity and sharpness against batch size"
-        fig.suptitle(title, fontsize=11)
+            shown.append("sharpness")
+        listed = ", ".join(shown[:-1]) + " and " + shown[-1]
+        fig.suptitle(f"Final {listed} against batch size", fontsize=11)
     return fig
+
+
+#: The two generalization gaps: frame column -> how a legend names it.
+GAP_LABELS = {"gap": "loss gap (cross-entropy)", "acc_gap": "error gap (error rate)"}
+
+
+def _gap_panel(ax: Axes, df: pd.DataFrame, x: str, columns: Sequence[str]) -> None:
+    """The loss gap and the error gap (train - test accuracy) as two lines on one axis."""
+    for column in columns:
+        color = COLORS["gap" if column == "gap" else "error_gap"]
+        _mean_line(ax, df, x, column, label=GAP_LABELS[column], color=color, marker="o")
+    ax.axhline(0.0, color="0.6", linewidth=0.8, zorder=0)
 
 
 def label_corruption_figure(final: pd.DataFrame) -> Figure:
@@ -349,10 +372,12 @@ def label_corruption_figure(final: pd.DataFrame) -> Figure:
 
 
 def measures_figure(runs: pd.DataFrame) -> Figure:
-    """Jiang et al.: gap, sensitivity and sharpness (rows) along each hyperparameter axis
-    (columns), the other axes at the base point. A measure that predicts the gap moves with it
-    along every axis."""
-    rows = [("gap", "gap (test - train loss)", COLORS["test"])]
+    """Jiang et al.: the loss gap, the error gap, sensitivity and sharpness (rows) along each
+    hyperparameter axis (columns), the other axes at the base point. A measure that predicts the
+    gap moves with it along every axis."""
+    rows = [("gap", "loss gap (test - train)", COLORS["gap"])]
+    if "acc_gap" in runs.columns:
+        rows.append(("acc_gap", "error gap (test - train)", COLORS["error_gap"]))
     rows += [(m, m, COLORS[m]) for m in MEASURES if m in runs.columns]
     with sns.axes_style("whitegrid"), sns.plotting_context(rc=_RC):
         fig = Figure(
@@ -425,6 +450,37 @@ class FigureSpec:
     #: An optional table drawn from the same frame, shown under the figure (cells as text).
     table: Callable[[pd.DataFrame], pd.DataFrame] | None = None
     table_caption: str = ""
+    #: An optional line about the whole result shown under the figure ("" for none).
+    note: Callable[[ExperimentResult], str] | None = None
+
+
+def stopping_note(result: ExperimentResult) -> str:
+    """How many runs of the measures grid hit the epoch cap before the stopping criterion, and
+    where; and how long the others took. "" when the result has no stopping columns."""
+    runs = result.frames.get("runs")
+    if runs is None or runs.empty or "reached_stop" not in runs.columns:
+        return ""
+    cap, stop = result.config.get("epochs"), result.config.get("stop_loss")
+    reached = runs["reached_stop"].astype(bool)
+    hits = int(result.extra.get("cap_hits", (~reached).sum()))
+    line = f"{hits} of {len(runs)} runs hit the {cap}-epoch cap before train CE <= {stop:g}"
+    if hits:
+        where = runs[~reached].groupby(list(AXES)).size()
+        line += (
+            " ("
+            + "; ".join(
+                ", ".join(f"{AXIS_LABELS[a]} {v:g}" for a, v in zip(AXES, point, strict=True))
+                + f": {n}"
+                for point, n in where.items()
+            )
+            + ")"
+        )
+    if reached.any():
+        took = runs.loc[reached, "epochs_trained"]
+        line += (
+            f"; the others met it after {took.min()}-{took.max()} epochs (median {took.median():g})"
+        )
+    return line + "."
 
 
 #: experiment name -> figure. Captions may use {n_seeds}.
@@ -453,7 +509,9 @@ FIGURES: dict[str, FigureSpec] = {
         batch_figure,
         "final",
         "Final train and test loss, accuracy, and sensitivity (mean Frobenius norm of the Jacobian "
-        "of the softmax output with respect to the input) against batch size. "
+        "of the softmax output with respect to the input) against batch size; the generalization "
+        "gap as the loss gap (test - train cross-entropy) beside the error gap (test - train "
+        "error, i.e. train - test accuracy); sharpness. "
         f"Lines: mean over {{n_seeds}} seeds; {BAND_WORDS}.",
     ),
     "label_corruption": FigureSpec(
@@ -469,13 +527,16 @@ FIGURES: dict[str, FigureSpec] = {
     "measures": FigureSpec(
         measures_figure,
         "runs",
-        "Generalization gap (test loss - train loss on each run's own labels), sensitivity and "
-        "sharpness along each axis of the one-at-a-time grid (the other two axes at the base "
-        f"point). Lines: mean over {{n_seeds}} seeds; {BAND_WORDS}.",
+        "Generalization gap (test loss - train loss on each run's own labels), the error gap "
+        "beside it (test error - train error), sensitivity and sharpness along each axis of the "
+        "one-at-a-time grid (the other two axes at the base point), each run measured when its "
+        "train cross-entropy first reached the stopping criterion (at the epoch cap if never). "
+        f"Lines: mean over {{n_seeds}} seeds; {BAND_WORDS}.",
         table=measures_table,
-        table_caption="Kendall \u03c4 of each measure with the generalization gap: within each "
-        "axis (the runs where only it varies), the granulated \u03c4 (their mean, Jiang et al. "
-        "2020) and over all runs. p: one-sided (\u03c4 > 0), from 9,999 permutations of the "
-        "measure across runs with a fixed seed.",
+        table_caption="Kendall \u03c4 of each measure with the generalization gap within each "
+        "axis (the runs of one seed where only that axis varies, stratified over seeds; p "
+        "one-sided, \u03c4 > 0), the granulated \u03c4 (their mean, Jiang et al. 2020) and the "
+        "verdict of the rule, which asks every axis to be positive.",
+        note=stopping_note,
     ),
 }

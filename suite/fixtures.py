@@ -63,8 +63,9 @@ def obtain(
 ) -> ExperimentResult:
     """The experiment's result from the run cache, training it first if it is not there."""
     cfg = settings.profile.experiment(name)
-    seeds = settings.profile.seeds
-    key = cache_key(name, settings.profile.as_dict()[name], seeds, data.checksum, settings.device)
+    seeds = settings.seeds_for(name)
+    settings_of_name = settings.profile.as_dict()[name]
+    key = cache_key(name, settings_of_name, seeds.ids, data.checksum, settings.device)
 
     checkpoints = Checkpoints(settings.cache_dir / "checkpoints" / key)
 
@@ -73,11 +74,10 @@ def obtain(
             checkpoints.clear()
         elif checkpoints.root.is_dir() and any(checkpoints.root.iterdir()):
             _say(config, f"{name}: resuming from the checkpoints in {checkpoints.root}")
-        _say(
-            config, f"{name}: training {seeds} seeds on {settings.device} ({settings.profile_name})"
-        )
+        where = f"{settings.device} ({settings.profile_name}, seed base {seeds.base})"
+        _say(config, f"{name}: training {len(seeds)} seeds on {where}")
         try:
-            return RUNNERS[name](
+            result = RUNNERS[name](
                 cfg,
                 data,
                 seeds,
@@ -85,6 +85,8 @@ def obtain(
                 progress=lambda m: _say(config, m),
                 checkpoints=checkpoints,
             )
+            result.extra.update(seed_base=seeds.base, seed_ids=list(seeds.ids))
+            return result
         except FloatingPointError:
             checkpoints.clear()  # a diverged state must not be resumed next time
             raise

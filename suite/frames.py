@@ -14,9 +14,11 @@ Column conventions (one row per observation, long format, so seaborn draws seed 
                    (epochs + 1 if never fitted), train_loss, train_acc (on the run's own labels),
                    test_loss, test_acc (true labels), all measured at the first epoch with 100%
                    train accuracy (at the end of the budget for a run that never got there)
-``measures``       frame ``runs``: seed, batch_size, lr, corruption, train_loss, train_acc,
-                   test_loss, test_acc, gap, acc_gap, sensitivity, sharpness (one row per run of
-                   the one-at-a-time grid; the base point once)
+``measures``       frame ``runs``: seed, batch_size, lr, corruption, epochs_trained,
+                   reached_stop, train_loss, train_acc, test_loss, test_acc, gap, acc_gap,
+                   sensitivity, sharpness (one row per run of the one-at-a-time grid; the base
+                   point once), measured at the first check with train loss <= ``stop_loss``
+                   (``reached_stop``), or at the epoch cap; extra ``cap_hits`` counts the latter
 """
 
 from __future__ import annotations

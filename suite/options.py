@@ -9,10 +9,14 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from suite.profiles import PROFILES, Profile, get_profile
+
+if TYPE_CHECKING:
+    from suite.seeds import SeedSet
 
 SETTINGS_KEY = pytest.StashKey["Settings"]()
 DEFAULT_REPORT = Path("reports/latest/index.html")
@@ -23,6 +27,11 @@ _OPTIONS = [
     ("gen_profile", "ci", f"experiment profile: {', '.join(PROFILES)} (default ci)"),
     ("gen_device", "auto", "training device: auto (cuda when present), cpu or cuda"),
     ("gen_seeds", "", "number of independent seeds per experiment (default: the profile's)"),
+    (
+        "gen_seed_base",
+        "0",
+        "seed set: seed i is derived from (base, i), so each base is a disjoint draw (default 0)",
+    ),
     (
         "gen_data_root",
         "",
@@ -61,10 +70,27 @@ class Settings:
     cache_dir: Path
     report: Path | None
     fresh: bool
+    seed_base: int = 0
 
     @property
     def profile_name(self) -> str:
         return self.profile.name
+
+    @property
+    def seeds(self) -> SeedSet:
+        """The run's seeds: the profile's count, drawn from ``seed_base``."""
+        return self.seeds_for(None)
+
+    def seeds_for(self, experiment: str | None) -> SeedSet:
+        """The seeds of ``experiment`` (the profile may give it more), drawn from the base.
+
+        Seed i is the same draw in every experiment of a run; an experiment with more seeds
+        has more of them, not other ones.
+        """
+        from suite.seeds import SeedSet  # torch only once a run needs it
+
+        count = self.profile.seeds if experiment is None else self.profile.seeds_for(experiment)
+        return SeedSet(self.seed_base, count)
 
 
 def _value(config: pytest.Config, name: str) -> str:
@@ -81,6 +107,13 @@ def resolve(config: pytest.Config, worker_index: int | None = None) -> Settings:
         raise pytest.UsageError(f"--gen-seeds must be an integer, got {seeds_text!r}") from None
     if seeds is not None and seeds < 1:
         raise pytest.UsageError(f"--gen-seeds must be >= 1, got {seeds}")
+    base_text = _value(config, "gen_seed_base").strip()
+    try:
+        seed_base = int(base_text)
+    except ValueError:
+        raise pytest.UsageError(f"--gen-seed-base must be an integer, got {base_text!r}") from None
+    if seed_base < 0:
+        raise pytest.UsageError(f"--gen-seed-base must be >= 0, got {seed_base}")
     try:
         profile = get_profile(_value(config, "gen_profile").strip(), seeds)
     except ValueError as exc:
@@ -111,6 +144,7 @@ def resolve(config: pytest.Config, worker_index: int | None = None) -> Settings:
         cache_dir=cache_dir,
         report=report,
         fresh=bool(config.getoption("gen_fresh")),
+        seed_base=seed_base,
     )
 
 

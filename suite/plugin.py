@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from suite.claim import EXPERIMENT_KEY, outcome
+from suite.claim import EXPERIMENT_KEY, REFUTED_MARK, outcome
 from suite.options import SETTINGS_KEY, add_options, resolve, share_cpu_threads
 from suite.session import CLAIM_ATTR, EXPERIMENT_ATTR, SessionResults
 from suite.terminal import claims_table
@@ -17,7 +17,17 @@ from suite.terminal import claims_table
 RESULTS_KEY = pytest.StashKey[SessionResults]()
 SENT_KEY = pytest.StashKey[set]()
 WRITTEN_KEY = pytest.StashKey[Path]()
-RECORDED = ("claim", "statistic", "threshold", "p_value", "verdict", "n_runs", "profile", "device")
+RECORDED = (
+    "claim",
+    "statistic",
+    "threshold",
+    "p_value",
+    "verdict",
+    "n_runs",
+    "n_seeds",
+    "profile",
+    "device",
+)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -27,6 +37,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "generalization(claim_id): a claim decided by a fixed rule")
     config.addinivalue_line("markers", "benchmark: a speed benchmark of the training engine")
+    config.addinivalue_line(
+        "markers",
+        f"{REFUTED_MARK}(profile, low, high): the interval a documented refutation's statistic "
+        "is expected in (set by suite.claim.refuted_at)",
+    )
     workerinput = getattr(config, "workerinput", {})
     worker = workerinput.get("workerid")
     if worker:
@@ -43,8 +58,10 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_report_header(config: pytest.Config) -> str:
     s = config.stash[SETTINGS_KEY]
     return (
-        f"generalization: profile={s.profile_name} seeds={s.profile.seeds} device={s.device} "
-        f"cache={s.cache_dir}"
+        f"generalization: profile={s.profile_name} seeds={s.profile.seeds}"
+        + "".join(f", {k} {v}" for k, v in s.profile.experiment_seeds.items())
+        + " "
+        f"seed-base={s.seed_base} device={s.device} cache={s.cache_dir}"
     )
 
 

@@ -45,6 +45,8 @@ class SessionResults:
         return {
             "profile": settings.profile_name,
             "seeds": settings.profile.seeds,
+            "seed_base": settings.seed_base,
+            "seed_ids": list(settings.seeds.ids),
             "device": settings.device,
             "torch": torch.__version__,
             "suite": __version__,

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from suite.verdicts import ClaimResult, format_p
+from suite.verdicts import ClaimResult, Verdict, format_p
+
+HEADER = ("claim", "statistic", "p", "verdict", "seeds", "runs", "time")
 
 
 def _cells(c: ClaimResult) -> tuple[str, ...]:
@@ -13,32 +15,30 @@ def _cells(c: ClaimResult) -> tuple[str, ...]:
         c.claim,
         f"{c.statistic:.4g}",
         format_p(c.p_value),
-        c.verdict.value.upper(),
+        c.label,
+        str(c.n_seeds),
         str(c.n_runs),
         f"{c.seconds:.1f}s",
     )
 
 
 def claims_table(claims: Iterable[ClaimResult]) -> list[str]:
-    """Fixed-width lines: claim, statistic, p, verdict, runs, seconds."""
-    header = ("claim", "statistic", "p", "verdict", "runs", "time")
-    rows = [
-        (
-            c.claim,
-            f"{c.statistic:.4g}",
-            format_p(c.p_value),
-            c.verdict.value.upper(),
-            str(c.n_runs),
-            f"{c.seconds:.1f}s",
-        )
-        for c in claims
-    ]
+    """Fixed-width lines: claim, statistic, p, verdict, seeds, runs, seconds; then the reason
+    of every claim that was not supported, so a CI log says why without opening the report."""
+    claims = list(claims)
+    header = HEADER
+    rows = [_cells(c) for c in claims]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     fmt = "  ".join(f"{{:<{w}}}" for w in widths)
     return [
         fmt.format(*header),
         fmt.format(*("-" * w for w in widths)),
         *(fmt.format(*r) for r in rows),
+        *(
+            f"  {c.claim}: {c.label.lower()}: {c.reason}"
+            for c in claims
+            if c.verdict is not Verdict.SUPPORTED and c.reason
+        ),
     ]
 
 
@@ -48,8 +48,8 @@ def markdown_table(claims: Iterable[ClaimResult], meta: Mapping[str, Any]) -> li
     lines = [
         f"Measured at {where}, torch {meta.get('torch_version', meta.get('torch', '?'))}:",
         "",
-        "| claim | statistic | p | verdict | runs | training time |",
-        "|---|---|---|---|---|---|",
+        "| claim | statistic | p | verdict | seeds | runs | training time |",
+        "|---|---|---|---|---|---|---|",
     ]
     lines += ["| " + " | ".join(_cells(c)) + " |" for c in claims]
     return lines

@@ -14,46 +14,74 @@ from typing import Any
 
 
 class Verdict(str, enum.Enum):
-    """What the data says about a claim.
+    """What the data says about a claim (DESIGN.md section 2).
 
-    ``EXPECTED_REFUTATION`` is a refutation the project measured before and documents with an
-    ``xfail(strict=True)``; it is still a refutation, only not a surprise.
+    - SUPPORTED: the data show the claimed effect (a test in the claimed direction, p < alpha).
+    - REFUTED: the data show the claim is false: the opposite effect, or an effect smaller than
+      the claim's margin shown by an equivalence or non-inferiority test.
+    - INCONCLUSIVE: neither; or the data could not be produced or judged.
+
+    A refutation the README documents is still REFUTED; :attr:`ClaimResult.expected` marks it.
     """
 
     SUPPORTED = "supported"
     REFUTED = "refuted"
-    EXPECTED_REFUTATION = "expected refutation"
     INCONCLUSIVE = "inconclusive"
+
+
+def verdict_from(p_support: float | None, p_refute: float | None, alpha: float) -> Verdict:
+    """The three-way verdict of a pair of one-sided tests at level ``alpha``.
+
+    The two tests have disjoint rejection regions (the claimed effect vs. its opposite or an
+    effect below the margin), so at most one of them rejects for any alpha < 0.5.
+    """
+    if p_support is not None and p_support < alpha:
+        return Verdict.SUPPORTED
+    if p_refute is not None and p_refute < alpha:
+        return Verdict.REFUTED
+    return Verdict.INCONCLUSIVE
 
 
 @dataclass(frozen=True)
 class Decision:
     """The outcome of one decision rule on one data set.
 
-    ``statistic`` is the number the rule compares with ``threshold``; ``p_value`` is None for
-    rules without a test (e.g. "accuracy == 1.0 in every seed"). ``details`` holds the per-seed
-    or per-group numbers a reader needs to see why the rule decided as it did.
+    ``statistic`` is the number the rule compares with ``threshold``; ``p_value`` is the p of
+    the test for the claim (None for rules without a test, e.g. "accuracy == 1.0 in every
+    seed"), ``p_refute`` the p of the test against it. ``reason`` says in one line why the
+    verdict is what it is. ``details`` hold the per-seed numbers a reader needs to check it.
     """
 
     rule: str
     statistic: float
     threshold: str
     p_value: float | None
-    supported: bool
+    verdict: Verdict
     n_runs: int
+    n_seeds: int
+    reason: str = ""
+    p_refute: float | None = None
     details: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def supported(self) -> bool:
+        return self.verdict is Verdict.SUPPORTED
+
     def summary(self) -> str:
-        """One line a terminal or an xfail reason can carry."""
+        """One line a terminal, a skip or an xfail reason can carry."""
         p = "" if self.p_value is None else f", p={format_p(self.p_value)}"
-        verdict = "supported" if self.supported else "refuted"
         stat = f"statistic={self.statistic:.4g} (threshold {self.threshold}{p})"
-        return f"{self.rule}: {stat} -> {verdict}"
+        why = f"; {self.reason}" if self.reason else ""
+        return f"{self.rule}: {stat} -> {self.verdict.value}{why}"
 
 
 @dataclass
 class ClaimResult:
-    """Everything recorded about one claim test; serialized to JUnit, JSON and HTML."""
+    """Everything recorded about one claim test; serialized to JUnit, JSON and HTML.
+
+    ``expected`` is set when the verdict is a refutation that the README documents (a strict
+    xfail whose statistic stayed in its documented interval).
+    """
 
     claim: str
     statement: str
@@ -67,7 +95,17 @@ class ClaimResult:
     seconds: float
     experiment: str
     nodeid: str = ""
+    n_seeds: int = 0
+    seed_base: int = 0
+    reason: str = ""
+    expected: bool = False
     details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        """The verdict as shown to people: ``REFUTED (expected)`` for a documented refutation."""
+        text = self.verdict.value.upper()
+        return f"{text} (expected)" if self.expected else text
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -79,9 +117,12 @@ class ClaimResult:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ClaimResult:
         d = dict(d)
+        if d["verdict"] == "expected refutation":  # claims.json written before issue 10
+            d["verdict"], d["expected"] = "refuted", True
         d["verdict"] = Verdict(d["verdict"])
         d["statistic"] = math.nan if d["statistic"] is None else float(d["statistic"])
-        return cls(**d)
+        known = set(cls.__dataclass_fields__)
+        return cls(**{k: v for k, v in d.items() if k in known})
 
 
 def format_p(p: float | None) -> str:

@@ -18,10 +18,11 @@ def test_loss_peaks_between_the_two_solutions(interpolation, claim, init):
     claim.decide(
         rules.interpolation_peak(
             curve[curve["init"] == init],
-            alpha_col="alpha",
             losses=("train_loss", "test_loss"),
-            peak=(0.3, 0.7),
-            p_max=0.05,
+            accs=("train_acc", "test_acc"),
+            window=(0.3, 0.7),
+            margin=claim.margin,  # 2 points of error barrier (Frankle et al. 2020)
+            alpha=0.05,
         ),
         interpolation,
     )

@@ -19,8 +19,8 @@ def test_shared_initialization_gives_a_lower_barrier(interpolation, claim):
             group="init",
             lower="shared",
             higher="independent",
-            losses=("train_loss", "test_loss"),
-            p_max=0.05,
+            accs=("train_acc", "test_acc"),
+            alpha=0.05,
         ),
         interpolation,
     )

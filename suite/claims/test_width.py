@@ -9,6 +9,8 @@ from suite import rules
 def test_test_accuracy_is_monotone_in_width(width_sweep, claim):
     runs = width_sweep.final(by=("width", "seed"))  # one row per (width, seed)
     claim.decide(
-        rules.monotone_trend(runs, x="params", y="test_acc", group="width", alpha=0.01, k_se=2.0),
+        rules.monotone_in_width(
+            runs, x="params", y="test_acc", group="width", alpha=0.01, margin=claim.margin
+        ),
         width_sweep,
     )

@@ -1,7 +1,8 @@
 """Section 4: sensitivity and the generalization gap across batch sizes 500..5000.
 
 Every run also gets its sharpness (Keskar et al. 2017, ``suite.sharpness``): the training loss
-on the first ``sharpness_n`` training images, maximized over the box eps * (|theta_i| + 1).
+on the first ``sharpness_n`` images of its training set, maximized over the box
+eps * (|theta_i| + 1).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from suite.checkpoints import Checkpoints, stage
-from suite.engine import Member, derive_seed, train
+from suite.engine import Member, Subsets, derive_seed, train
 from suite.experiments.common import (
     GENERALIZATION,
     EpochProgress,
@@ -20,20 +21,24 @@ from suite.experiments.common import (
 )
 from suite.frames import ExperimentResult
 from suite.profiles import BatchSweep
+from suite.seeds import SeedSet
 from suite.splits import MnistSplits
 
 
 def run_batch_sweep(
     cfg: BatchSweep,
     data: MnistSplits,
-    seeds: int,
+    seeds: SeedSet | int,
     *,
     profile: str = "",
     progress: Progress | None = None,
     checkpoints: Checkpoints | None = None,
 ) -> ExperimentResult:
-    """One stack of seeds per batch size; a seed keeps its initialization across batch sizes."""
-    x, y = data.train_x[: cfg.n_train], data.train_y[: cfg.n_train]
+    """One stack of seeds per batch size; a seed keeps its initialization and its training
+    images across batch sizes."""
+    seeds = SeedSet.of(seeds)
+    x, y = data.train_x, data.train_y
+    subsets = Subsets(seeds.training_images(x.shape[0], cfg.n_train, x.device), range(len(seeds)))
     probe = sensitivity_probe(data.test_x, cfg.n_sensitivity)
     tally = Tally()
     rows = []
@@ -41,10 +46,10 @@ def run_batch_sweep(
         members = [
             Member(
                 cfg.hidden,
-                derive_seed("batch_sweep/init", s),
-                derive_seed("batch_sweep/data", s, batch),
+                derive_seed("batch_sweep/init", seed_id),
+                derive_seed("batch_sweep/data", seed_id, batch),
             )
-            for s in range(seeds)
+            for seed_id in seeds.ids
         ]
         tick = EpochProgress(f"batch_sweep[batch {batch}]", cfg.epochs, progress)
         params = train(
@@ -56,13 +61,14 @@ def run_batch_sweep(
             epochs=cfg.epochs,
             on_epoch=lambda e, _p, t=tick: t(e),
             checkpoint=stage(checkpoints, f"batch{batch}"),
+            subsets=subsets,
         )
-        tally.add(cfg.epochs, cfg.n_train, batch, seeds)
+        tally.add(cfg.epochs, cfg.n_train, batch, len(seeds))
         tally.keep(f"batch{batch}", params)
-        keys = [{"seed": s, "batch_size": batch} for s in range(seeds)]
+        keys = [{"seed": s, "batch_size": batch} for s in range(len(seeds))]
         what = f"batch_sweep (batch {batch}, lr {cfg.lr}, hidden {cfg.hidden})"
         rows += measure_generalization(
-            params, (x, y), (data.test_x, data.test_y), probe, cfg, keys, what
+            params, (x, y), (data.test_x, data.test_y), probe, cfg, keys, what, subsets
         )
     cols = ["seed", "batch_size", *GENERALIZATION]
     return tally.result(

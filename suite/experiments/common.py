@@ -9,9 +9,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import pandas as pd
+import torch
 from torch import Tensor
 
-from suite.engine import Params, check_finite, evaluate
+from suite.engine import Params, Subsets, check_finite, evaluate, take, training_sets
 from suite.frames import ExperimentResult
 from suite.sensitivity import sensitivity
 from suite.sharpness import sharpness
@@ -32,12 +33,14 @@ def measure(
     test: tuple[Tensor, Tensor],
     keys: Sequence[dict[str, Any]],
     what: str,
+    subsets: Subsets | None = None,
 ) -> list[dict[str, Any]]:
     """One row per member: its ``keys`` plus train/test loss and accuracy on the full sets.
 
+    ``subsets``: each member's own training set (``suite.engine.Subsets``), None for all of it.
     Raises FloatingPointError naming ``what`` if any loss is NaN/inf (a diverged run).
     """
-    train_loss, train_acc = evaluate(params, *train)
+    train_loss, train_acc = evaluate(params, *train, subsets=subsets)
     test_loss, test_acc = evaluate(params, *test)
     check_finite(train_loss, what)
     check_finite(test_loss, what)
@@ -106,11 +109,28 @@ class EpochProgress:
             self.emit(f"{self.name}{what}: epoch {epoch}/{self.total} ({elapsed:.1f} s)")
 
 
+#: Seed of the sensitivity probe's draw. The probe is part of the measure's definition (DESIGN.md,
+#: "Definitions"), not of a seed's draw: every run, seed and experiment gets the same images.
+PROBE_SEED = 20180215
+#: The design's floor on the probe size (Novak et al. 2018 average over >= 1000 test points).
+MIN_PROBE = 1000
+
+
 def sensitivity_probe(test_x: Tensor, n: int) -> Tensor:
-    """The first ``n`` test images; the design asks for at least 1000 of them."""
-    if min(n, test_x.shape[0]) < 1000:
-        raise ValueError(f"sensitivity needs >= 1000 test points, got {min(n, test_x.shape[0])}")
-    return test_x[:n]
+    """``n`` >= 1000 test images drawn at random without replacement, the same in every run.
+
+    Not the first ``n``: MNIST's test set puts its easier half first. The indices come from a CPU
+    generator seeded with :data:`PROBE_SEED` (so they do not depend on the device) and are sorted
+    (the mean does not depend on order); the images are taken on ``test_x``'s device.
+    """
+    total = test_x.shape[0]
+    if n < MIN_PROBE:
+        raise ValueError(f"sensitivity needs >= {MIN_PROBE} test points, got {n}")
+    if n > total:
+        raise ValueError(f"sensitivity probe of {n} points from a test set of {total}")
+    g = torch.Generator().manual_seed(PROBE_SEED)
+    idx = torch.randperm(total, generator=g)[:n].sort().values
+    return test_x[idx.to(test_x.device)]
 
 
 def measure_generalization(
@@ -121,23 +141,17 @@ def measure_generalization(
     cfg: Any,
     keys: Sequence[dict[str, Any]],
     what: str,
+    subsets: Subsets | None = None,
 ) -> list[dict[str, Any]]:
     """:func:`measure` plus the gap, sensitivity on ``probe`` and sharpness, one row per member.
 
     ``cfg`` carries the sharpness settings (``sharpness_n``, ``_eps``, ``_steps``, ``_step``);
-    sharpness is taken on the first ``sharpness_n`` training images with each member's labels.
+    sharpness is taken on the first ``sharpness_n`` images of each member's training set, with
+    its labels (members that share a training set in one stack).
     """
-    x, y = train
-    rows = measure(params, train, test, keys, what)
+    rows = measure(params, train, test, keys, what, subsets)
     sens = sensitivity(params, probe).tolist()
-    sharp = sharpness(
-        params,
-        x[: cfg.sharpness_n],
-        y[..., : cfg.sharpness_n],
-        eps=cfg.sharpness_eps,
-        steps=cfg.sharpness_steps,
-        step_size=cfg.sharpness_step,
-    ).tolist()
+    sharp = _sharpness_on_training_sets(params, train, cfg, subsets).tolist()
     return [
         {
             **row,
@@ -148,3 +162,23 @@ def measure_generalization(
         }
         for row, se, sh in zip(rows, sens, sharp, strict=True)
     ]
+
+
+def _sharpness_on_training_sets(
+    params: Params, train: tuple[Tensor, Tensor], cfg: Any, subsets: Subsets | None
+) -> Tensor:
+    x, y = train
+    k = cfg.sharpness_n
+    out = torch.zeros(params[0].shape[0], dtype=torch.float64, device=x.device)
+    for members, rows in training_sets(subsets, params[0].shape[0]):
+        first = slice(None, k) if rows is None else rows[:k]
+        labels = y[torch.tensor(members, device=y.device), :k] if y.dim() == 2 else y[first]
+        out[torch.tensor(members, device=x.device)] = sharpness(
+            take(params, members),
+            x[first],
+            labels,
+            eps=cfg.sharpness_eps,
+            steps=cfg.sharpness_steps,
+            step_size=cfg.sharpness_step,
+        )
+    return out

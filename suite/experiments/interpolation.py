@@ -11,10 +11,11 @@ import pandas as pd
 import torch
 
 from suite.checkpoints import Checkpoints, stage
-from suite.engine import Member, Params, derive_seed, train
+from suite.engine import Member, Params, Subsets, derive_seed, train
 from suite.experiments.common import METRICS, EpochProgress, Progress, Tally, measure
 from suite.frames import ExperimentResult
 from suite.profiles import Interpolation
+from suite.seeds import SeedSet
 from suite.splits import MnistSplits
 
 
@@ -34,23 +35,34 @@ def interpolate(theta1: Params, theta2: Params, alpha: torch.Tensor) -> Params:
 def run_interpolation(
     cfg: Interpolation,
     data: MnistSplits,
-    seeds: int,
+    seeds: SeedSet | int,
     *,
     profile: str = "",
     progress: Progress | None = None,
     checkpoints: Checkpoints | None = None,
 ) -> ExperimentResult:
-    x, y = data.train_x[: cfg.n_train], data.train_y[: cfg.n_train]
-    init = {(s, k): derive_seed("interpolation/init", s, k) for s in range(seeds) for k in (0, 1)}
+    seeds = SeedSet.of(seeds)
+    ids, n_seeds = seeds.ids, len(seeds)
+    x, y = data.train_x, data.train_y
+    # Every run of a seed, both endpoints and the line between them, on that seed's images.
+    images = seeds.training_images(x.shape[0], cfg.n_train, x.device)
+    init = {
+        (s, k): derive_seed("interpolation/init", ids[s], k) for s in range(n_seeds) for k in (0, 1)
+    }
     small = [
-        Member(cfg.hidden, init[s, 0], derive_seed("interpolation/small", s)) for s in range(seeds)
+        Member(cfg.hidden, init[s, 0], derive_seed("interpolation/small", ids[s]))
+        for s in range(n_seeds)
     ]
     shared_init = {"shared": 0, "independent": 1}
     large = [
-        Member(cfg.hidden, init[s, shared_init[name]], derive_seed("interpolation/large", s))
+        Member(cfg.hidden, init[s, shared_init[name]], derive_seed("interpolation/large", ids[s]))
         for name in cfg.inits
-        for s in range(seeds)
+        for s in range(n_seeds)
     ]
+    subsets = {
+        "small": Subsets(images, range(n_seeds)),
+        "large": Subsets(images, [s for _ in cfg.inits for s in range(n_seeds)]),
+    }
     tally = Tally()
     solutions = {}
     for label, stack, (batch, lr) in (("small", small, cfg.small), ("large", large, cfg.large)):
@@ -64,6 +76,7 @@ def run_interpolation(
             epochs=cfg.epochs,
             on_epoch=lambda e, _p, t=tick: t(e),
             checkpoint=stage(checkpoints, label),
+            subsets=subsets[label],
         )
         tally.add(cfg.epochs, cfg.n_train, batch, len(stack))
         tally.keep(label, solutions[label])
@@ -71,15 +84,16 @@ def run_interpolation(
     grid = alphas(cfg)
     rows = []
     for j, name in enumerate(cfg.inits):
-        theta2 = [p[j * seeds : (j + 1) * seeds] for p in solutions["large"]]
+        theta2 = [p[j * n_seeds : (j + 1) * n_seeds] for p in solutions["large"]]
         line = interpolate(solutions["small"], theta2, grid)  # alpha-major: (a0 s0, a0 s1, ...)
         keys = [
             {"init": name, "seed": s, "alpha": round(float(a), 10)}
             for a in grid
-            for s in range(seeds)
+            for s in range(n_seeds)
         ]
+        on_line = Subsets(images, [s for _ in grid for s in range(n_seeds)])
         what = f"interpolation[{name}] (hidden {cfg.hidden}, small {cfg.small}, large {cfg.large})"
-        rows += measure(line, (x, y), (data.test_x, data.test_y), keys, what)
+        rows += measure(line, (x, y), (data.test_x, data.test_y), keys, what, on_line)
     cols = ["init", "seed", "alpha", *METRICS]
     frame = pd.DataFrame(rows)[cols].sort_values(["init", "seed", "alpha"], ignore_index=True)
     return tally.result("interpolation", cfg, str(x.device), profile, {"curve": frame})

@@ -23,10 +23,11 @@ import pandas as pd
 import torch
 
 from suite.checkpoints import Checkpoints, stage
-from suite.engine import Member, Params, derive_seed, evaluate, train
+from suite.engine import Member, Params, Subsets, derive_seed, evaluate, train
 from suite.experiments.common import METRICS, EpochProgress, Progress, Tally, measure
 from suite.frames import ExperimentResult
 from suite.profiles import LabelCorruption
+from suite.seeds import SeedSet
 from suite.splits import MnistSplits, corrupt_labels
 
 COLUMNS = [
@@ -44,13 +45,20 @@ def permille(fraction: float) -> int:
     return round(fraction * 1000)
 
 
-def corrupted_stack(y: torch.Tensor, fractions, seeds: int) -> torch.Tensor:
-    """(len(fractions) * seeds, N) labels, fraction-major: row f * seeds + s is (f, seed s)."""
+def corrupted_stack(y: torch.Tensor, fractions, seeds: SeedSet | int) -> torch.Tensor:
+    """(len(fractions) * seeds, n) labels, fraction-major: row f * seeds + s is (f, seed s).
+
+    ``y`` holds the true labels, (n,) shared by the seeds or (seeds, n), one row per seed (the
+    labels of its own training images).
+    """
+    seeds = SeedSet.of(seeds)
     return torch.stack(
         [
-            corrupt_labels(y, f, derive_seed("label_corruption/labels", s))
+            corrupt_labels(
+                y if y.dim() == 1 else y[s], f, derive_seed("label_corruption/labels", seed_id)
+            )
             for f in fractions
-            for s in range(seeds)
+            for s, seed_id in enumerate(seeds.ids)
         ]
     )
 
@@ -58,20 +66,24 @@ def corrupted_stack(y: torch.Tensor, fractions, seeds: int) -> torch.Tensor:
 def run_label_corruption(
     cfg: LabelCorruption,
     data: MnistSplits,
-    seeds: int,
+    seeds: SeedSet | int,
     *,
     profile: str = "",
     progress: Progress | None = None,
     checkpoints: Checkpoints | None = None,
 ) -> ExperimentResult:
-    x = data.train_x[: cfg.n_train]
-    grid = [(f, s) for f in cfg.fractions for s in range(seeds)]
-    labels = corrupted_stack(data.train_y[: cfg.n_train], cfg.fractions, seeds)
+    seeds = SeedSet.of(seeds)
+    ids = seeds.ids
+    x = data.train_x
+    images = seeds.training_images(x.shape[0], cfg.n_train, x.device)
+    grid = [(f, s) for f in cfg.fractions for s in range(len(seeds))]
+    subsets = Subsets(images, [s for _, s in grid])  # a seed's images at every fraction
+    labels = corrupted_stack(data.train_y[images], cfg.fractions, seeds)
     members = [
         Member(
             cfg.hidden,
-            derive_seed("label_corruption/init", s),
-            derive_seed("label_corruption/data", s, permille(f)),
+            derive_seed("label_corruption/init", ids[s]),
+            derive_seed("label_corruption/data", ids[s], permille(f)),
         )
         for f, s in grid
     ]
@@ -83,7 +95,7 @@ def run_label_corruption(
 
     def record(epoch: int, params: Params) -> bool:
         last["epoch"] = epoch
-        _, train_acc = evaluate(params, x, labels)
+        _, train_acc = evaluate(params, x, labels, subsets=subsets)
         done = {r["member"] for r in rows}
         pending = [i for i in range(len(members)) if i not in done]
         fitted = [i for i in pending if train_acc[i].item() == 1.0]
@@ -96,14 +108,16 @@ def run_label_corruption(
                     "member": i,
                     "seed": grid[i][1],
                     "fraction": grid[i][0],
-                    "n_corrupted": round(grid[i][0] * cfg.n_train),
+                    "n_corrupted": round(grid[i][0] * subsets.n),
                     "fitted": i in fitted,
                     "epochs_to_fit": epoch if i in fitted else cfg.epochs + 1,
                 }
                 for i in measured
             ]
             what = f"label_corruption (hidden {cfg.hidden}, lr {cfg.lr}, epoch {epoch})"
-            rows.extend(measure(sub, (x, labels[measured]), (data.test_x, data.test_y), keys, what))
+            train_set = (x, labels[measured])
+            test_set = (data.test_x, data.test_y)
+            rows.extend(measure(sub, train_set, test_set, keys, what, subsets.select(measured)))
         tick(epoch, f" ({len(done) + len(fitted)}/{len(members)} fitted)")
         return len(rows) == len(members)  # every run measured: stop training
 
@@ -119,6 +133,7 @@ def run_label_corruption(
         eval_every=cfg.fit_every,
         checkpoint=stage(checkpoints, "train"),
         carry=rows,
+        subsets=subsets,
     )
     tally.keep("train", params)
     tally.add(last["epoch"], cfg.n_train, cfg.batch_size, len(members))

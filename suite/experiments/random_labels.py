@@ -6,47 +6,57 @@ import pandas as pd
 import torch
 
 from suite.checkpoints import Checkpoints, stage
-from suite.engine import Member, derive_seed, train
+from suite.engine import Member, Subsets, derive_seed, train
 from suite.experiments.common import METRICS, EpochProgress, Progress, Tally, measure
 from suite.frames import ExperimentResult
 from suite.profiles import RandomLabels
-from suite.splits import MnistSplits, random_labels
+from suite.seeds import SeedSet
+from suite.splits import MnistSplits, chance_reference, random_labels
 
 
 def run_random_labels(
     cfg: RandomLabels,
     data: MnistSplits,
-    seeds: int,
+    seeds: SeedSet | int,
     *,
     profile: str = "",
     progress: Progress | None = None,
     checkpoints: Checkpoints | None = None,
 ) -> ExperimentResult:
-    """Train one model per seed, each on its own random relabelling; curves every ``eval_every``."""
-    x = data.train_x[: cfg.n_train]
+    """Train one model per seed, each on its own images and random relabelling of them; curves
+    every ``eval_every``."""
+    seeds = SeedSet.of(seeds)
+    x = data.train_x
+    images = seeds.training_images(x.shape[0], cfg.n_train, x.device)
+    subsets = Subsets(images, range(len(seeds)))
     y = torch.stack(
         [
-            random_labels(data.train_y[: cfg.n_train], derive_seed("random_labels", s))
-            for s in range(seeds)
+            random_labels(data.train_y[images[s]], derive_seed("random_labels", seed_id))
+            for s, seed_id in enumerate(seeds.ids)
         ]
     )
     members = [
         Member(
-            cfg.hidden, derive_seed("random_labels/init", s), derive_seed("random_labels/data", s)
+            cfg.hidden,
+            derive_seed("random_labels/init", seed_id),
+            derive_seed("random_labels/data", seed_id),
         )
-        for s in range(seeds)
+        for seed_id in seeds.ids
     ]
-    keys = [{"seed": s} for s in range(seeds)]
+    keys = [{"seed": s} for s in range(len(seeds))]
     rows: list[dict] = []
+    last = {"epoch": 0}
     tick = EpochProgress("random_labels", cfg.epochs, progress)
 
-    def record(epoch: int, params) -> None:
+    def record(epoch: int, params) -> bool:
         what = f"random_labels (hidden {cfg.hidden}, epoch {epoch})"
-        rows.extend(
-            {**r, "epoch": epoch}
-            for r in measure(params, (x, y), (data.test_x, data.test_y), keys, what)
-        )
+        now = measure(params, (x, y), (data.test_x, data.test_y), keys, what, subsets)
+        rows.extend({**r, "epoch": epoch} for r in now)
         tick(epoch)
+        last["epoch"] = epoch
+        # With stop_when_fitted, training ends at the first evaluation at which every seed is
+        # at 100% train accuracy (the budget is then an upper bound, not the run length).
+        return cfg.stop_when_fitted and all(r["train_acc"] == 1.0 for r in now)
 
     tally = Tally()
     params = train(
@@ -60,10 +70,15 @@ def run_random_labels(
         eval_every=cfg.eval_every,
         checkpoint=stage(checkpoints, "train"),
         carry=rows,
+        subsets=subsets,
     )
     tally.keep("train", params)
-    tally.add(cfg.epochs, cfg.n_train, cfg.batch_size, seeds)
+    tally.add(last["epoch"], cfg.n_train, cfg.batch_size, len(seeds))
     frame = pd.DataFrame(rows)[["seed", "epoch", *METRICS]]
+    reference = [
+        chance_reference(data.train_y[images[s]], y[s], data.test_y) for s in range(len(seeds))
+    ]
+    frame["chance_ref"] = frame["seed"].map(dict(enumerate(reference)))
     return tally.result(
         "random_labels",
         cfg,

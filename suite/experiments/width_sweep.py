@@ -5,33 +5,40 @@ from __future__ import annotations
 import pandas as pd
 
 from suite.checkpoints import Checkpoints, stage
-from suite.engine import Member, derive_seed, train
+from suite.engine import Member, Subsets, derive_seed, train
 from suite.experiments.common import METRICS, EpochProgress, Progress, Tally, measure
 from suite.frames import ExperimentResult
 from suite.profiles import WidthSweep
+from suite.seeds import SeedSet
 from suite.splits import MnistSplits
 
 
 def run_width_sweep(
     cfg: WidthSweep,
     data: MnistSplits,
-    seeds: int,
+    seeds: SeedSet | int,
     *,
     profile: str = "",
     progress: Progress | None = None,
     checkpoints: Checkpoints | None = None,
 ) -> ExperimentResult:
     """All widths and seeds share batch size and learning rate, so they train as one stack."""
-    x, y = data.train_x[: cfg.n_train], data.train_y[: cfg.n_train]
-    # One batch order per seed, shared by all widths of that seed (a paired comparison across
-    # widths), laid out seed-major so the engine gathers one batch per seed and runs each
-    # layer of all widths as one wide matmul (about 5x faster than one batch per model).
-    grid = [(w, s) for s in range(seeds) for w in cfg.widths]
+    seeds = SeedSet.of(seeds)
+    ids = seeds.ids
+    x, y = data.train_x, data.train_y
+    # One batch order and one set of training images per seed, shared by all widths of that
+    # seed (a paired comparison across widths), laid out seed-major so the engine gathers one
+    # batch per seed and runs each layer of all widths as one wide matmul (about 5x faster than
+    # one batch per model).
+    grid = [(w, s) for s in range(len(seeds)) for w in cfg.widths]
+    subsets = Subsets(
+        seeds.training_images(x.shape[0], cfg.n_train, x.device), [s for _, s in grid]
+    )
     members = [
         Member(
             (w,) * cfg.depth,
-            derive_seed("width_sweep/init", s, w),
-            derive_seed("width_sweep/data", s),
+            derive_seed("width_sweep/init", ids[s], w),
+            derive_seed("width_sweep/data", ids[s]),
         )
         for w, s in grid
     ]
@@ -46,7 +53,7 @@ def run_width_sweep(
         what = f"width_sweep (widths {cfg.widths}, epoch {epoch}, lr {cfg.lr})"
         rows.extend(
             {**r, "epoch": epoch}
-            for r in measure(params, (x, y), (data.test_x, data.test_y), keys, what)
+            for r in measure(params, (x, y), (data.test_x, data.test_y), keys, what, subsets)
         )
         tick(epoch)
 
@@ -62,6 +69,7 @@ def run_width_sweep(
         eval_every=cfg.eval_every,
         checkpoint=stage(checkpoints, "train"),
         carry=rows,
+        subsets=subsets,
     )
     tally.keep("train", params)
     tally.add(cfg.epochs, cfg.n_train, cfg.batch_size, len(members))

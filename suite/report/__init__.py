@@ -34,12 +34,15 @@ def write_report(
     return render_from_results(html_path.parent, html_path)
 
 
-def render_from_results(results_dir: Path, html_path: Path | None = None) -> Path:
+def render_from_results(
+    results_dir: Path, html_path: Path | None = None, stability: Path | None = None
+) -> Path:
     """Renders the report of an earlier run from its results directory (default:
-    ``results_dir/index.html``) without training anything."""
+    ``results_dir/index.html``) without training anything; with a stability section from
+    ``stability`` (a stability.json), or from ``results_dir/stability.json`` when present."""
     results_dir = Path(results_dir)
     html_path = Path(html_path) if html_path is not None else results_dir / "index.html"
-    page = render_html(read_results(results_dir))
+    page = render_html(read_results(results_dir, Path(stability) if stability else None))
     html_path.parent.mkdir(parents=True, exist_ok=True)
     html_path.write_text(page, encoding="utf-8")
     return html_path

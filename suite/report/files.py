@@ -29,6 +29,7 @@ from suite.verdicts import ClaimResult, Verdict
 
 CLAIMS_FILE = "claims.json"
 RUN_FILE = "run.json"
+STABILITY_FILE = "stability.json"  # shown when present (``python -m suite stability`` writes one)
 FORMAT_VERSION = 1
 
 
@@ -77,7 +78,11 @@ def claim_to_json(c: ClaimResult) -> dict[str, Any]:
         "threshold": c.threshold,
         "p": _number_or_none(c.p_value),
         "verdict": Verdict(c.verdict).value,
+        "expected_refutation": bool(c.expected),
+        "reason": c.reason,
         "n_runs": int(c.n_runs),
+        "n_seeds": int(c.n_seeds),
+        "seed_base": int(c.seed_base),
         "profile": c.profile,
         "device": c.device,
         "seconds": _number_or_none(c.seconds),
@@ -92,14 +97,21 @@ def claim_from_json(d: dict[str, Any]) -> ClaimResult:
     statistic = d.get("statistic")
     p = d.get("p", d.get("p_value"))
     seconds = d.get("seconds")
+    verdict_text = d.get("verdict", Verdict.INCONCLUSIVE.value)
+    expected = verdict_text == "expected refutation"  # claims.json written before issue 10
+    verdict = Verdict.REFUTED if expected else Verdict(verdict_text)
     return ClaimResult(
         claim=str(d.get("id", d.get("claim", ""))),
         statement=str(d.get("statement", "")),
         statistic=math.nan if statistic is None else float(statistic),
         threshold=str(d.get("threshold", "")),
         p_value=None if p is None else float(p),
-        verdict=Verdict(d.get("verdict", Verdict.INCONCLUSIVE.value)),
+        verdict=verdict,
+        expected=bool(d.get("expected_refutation", d.get("expected", expected))),
+        reason=str(d.get("reason", "")),
         n_runs=int(d.get("n_runs", 0)),
+        n_seeds=int(d.get("n_seeds", 0)),
+        seed_base=int(d.get("seed_base", 0)),
         profile=str(d.get("profile", "")),
         device=str(d.get("device", "")),
         seconds=math.nan if seconds is None else float(seconds),
@@ -154,8 +166,19 @@ def write_results(data: ReportData, results_dir: Path) -> None:
     _dump(results_dir / RUN_FILE, run)
 
 
-def read_results(results_dir: Path) -> ReportData:
-    """The :class:`ReportData` that :func:`write_results` wrote; no training, no torch."""
+def read_stability(path: Path) -> dict[str, Any]:
+    """A stability summary (stability.json); a file that is not one is an error naming it."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or not isinstance(data.get("claims"), list):
+        raise ValueError(f"{path} is not a stability summary (no 'claims' list)")
+    return data
+
+
+def read_results(results_dir: Path, stability: Path | None = None) -> ReportData:
+    """The :class:`ReportData` that :func:`write_results` wrote; no training, no torch.
+
+    With the stability summary ``stability``, or the directory's own stability.json if any.
+    """
     run_path = results_dir / RUN_FILE
     run = json.loads(run_path.read_text(encoding="utf-8")) if run_path.exists() else {}
     claims_path = results_dir / run.get("claims_file", CLAIMS_FILE)
@@ -179,4 +202,11 @@ def read_results(results_dir: Path) -> ReportData:
                 extra=e.get("extra") or {},
             )
         )
-    return ReportData(claims=claims, experiments=experiments, meta=run.get("meta") or {})
+    if stability is None and (results_dir / STABILITY_FILE).is_file():
+        stability = results_dir / STABILITY_FILE
+    return ReportData(
+        claims=claims,
+        experiments=experiments,
+        meta=run.get("meta") or {},
+        stability=read_stability(stability) if stability is not None else None,
+    )

@@ -46,6 +46,15 @@ def badge(v: Verdict, label: str | None = None) -> str:
     return f'<span class="badge {verdict_class(v)}">{esc(label or Verdict(v).value)}</span>'
 
 
+def claim_class(c: ClaimResult) -> str:
+    """The CSS class of a claim's verdict; a documented refutation has its own colour."""
+    return "expected-refutation" if c.expected else verdict_class(c.verdict)
+
+
+def claim_badge(c: ClaimResult) -> str:
+    return f'<span class="badge {claim_class(c)}">{esc(c.label.lower())}</span>'
+
+
 def _anchors(claims: list[ClaimResult]) -> list[str]:
     seen: Counter[str] = Counter()
     out = []
@@ -83,6 +92,7 @@ def _header(data: ReportData, meta: dict[str, Any]) -> str:
     device = meta.get("device") or _common(c.device for c in data.claims)
     facts = [
         ("Profile", profile),
+        ("Seed base", meta.get("seed_base")),
         ("Device", device),
         ("PyTorch", meta.get("torch_version")),
         ("Suite", meta.get("suite_version")),
@@ -101,8 +111,9 @@ def _header(data: ReportData, meta: dict[str, Any]) -> str:
     )
 
 
-def _toc(sections: list[Section]) -> str:
+def _toc(sections: list[Section], stability: bool = False) -> str:
     links = [("claims", "Claims")]
+    links += [("stability", "Stability")] if stability else []
     links += [("exp-" + slug(s.name), s.title) for s in sections]
     links += [
         ("configuration", "Configuration"),
@@ -140,8 +151,8 @@ def claims_table(claims: list[ClaimResult]) -> str:
             f'<td class="num">{esc(text.statistic(c.statistic))}</td>'
             f'<td class="threshold">{esc(c.threshold)}</td>'
             f'<td class="num">{esc(format_p(c.p_value))}</td>'
-            f"<td>{badge(c.verdict)}</td>"
-            f'<td class="num">{esc(c.n_runs)}</td>'
+            f"<td>{claim_badge(c)}</td>"
+            f'<td class="num">{esc(c.n_seeds or c.n_runs)}</td>'
             f'<td class="num">{esc(text.seconds(c.seconds))}</td>'
             "</tr>"
         )
@@ -154,16 +165,23 @@ def _claim_card(c: ClaimResult, anchor: str) -> str:
     p = "" if c.p_value is None else f" \u00b7 p = <b>{esc(format_p(c.p_value))}</b>"
     rule = (
         f"statistic <b>{esc(text.statistic(c.statistic))}</b> \u00b7 threshold "
-        f"<b>{esc(c.threshold)}</b>{p} \u00b7 {esc(c.n_runs)} seeds \u00b7 "
+        f"<b>{esc(c.threshold)}</b>{p} \u00b7 {esc(c.n_seeds)} seeds, {esc(c.n_runs)} runs \u00b7 "
         f"{esc(text.seconds(c.seconds))}"
     )
     details = c.details if isinstance(c.details, dict) else {"details": c.details}
     nodeid = f'<p class="nodeid mono">{esc(c.nodeid)}</p>' if c.nodeid else ""
+    reason = f'<p class="reason">{esc(c.reason)}</p>' if c.reason else ""
+    dead = details.get("collapsed") or []
+    if dead:
+        reason += (
+            f'<p class="note">{len(dead)} collapsed run(s) (train accuracy at chance at the '
+            f"end) are kept in the data: {esc(dead)}</p>"
+        )
     return (
-        f'<article class="card {verdict_class(c.verdict)}" id="{esc(anchor)}">'
-        f"<h3><span>{esc(c.claim)}</span>{badge(c.verdict)}</h3>"
+        f'<article class="card {claim_class(c)}" id="{esc(anchor)}">'
+        f"<h3><span>{esc(c.claim)}</span>{claim_badge(c)}</h3>"
         f'<p class="statement">{esc(c.statement)}</p>'
-        f'<p class="rule">{rule}</p>{_kv(details.items())}{nodeid}</article>'
+        f'<p class="rule">{rule}</p>{reason}{_kv(details.items())}{nodeid}</article>'
     )
 
 
@@ -194,7 +212,19 @@ def _figure(result: ExperimentResult | None, name: str) -> str:
     return (
         f'<figure><img src="data:image/png;base64,{png}" width="{width}" '
         f'alt="{esc(name)} figure"><figcaption>{esc(caption)}</figcaption></figure>'
+        f"{_figure_note(result, spec)}"
     )
+
+
+def _figure_note(result: ExperimentResult, spec: figures.FigureSpec) -> str:
+    """The spec's line about the whole result (e.g. the measures grid's epoch-cap hits)."""
+    if spec.note is None:
+        return ""
+    try:
+        line = spec.note(result)
+    except Exception as exc:  # like a figure, a note must never take the report down
+        line = f"The note could not be computed: {type(exc).__name__}: {exc}"
+    return _note(line) if line else ""
 
 
 def _frame_table(result: ExperimentResult | None, name: str) -> str:
@@ -303,6 +333,74 @@ def _environment(meta: dict[str, Any]) -> str:
     return f'<section id="environment"><h2>Environment</h2>{table}</section>'
 
 
+def _bases(bases: list[Any]) -> str:
+    """0, 1, ..., 19 as "0..19"; anything else as a list."""
+    ints = len(bases) > 2 and all(isinstance(b, int) for b in bases)
+    if ints and bases == list(range(bases[0], bases[0] + len(bases))):
+        return f"{bases[0]}..{bases[-1]}"
+    return ", ".join(str(b) for b in bases)
+
+
+def stability_section(summary: dict[str, Any]) -> str:
+    """How often each claim's verdict repeated over disjoint seed sets (``suite.stability``)."""
+    try:
+        return _stability(summary)
+    except Exception as exc:  # like a figure, it must never take the whole report down
+        body = _note(f"The stability summary could not be shown: {type(exc).__name__}: {exc}")
+        return f'<section id="stability"><h2>Stability</h2>{body}</section>'
+
+
+def _stability(summary: dict[str, Any]) -> str:
+    from suite.stability import TARGET, verdict_counts
+
+    target = float(summary.get("target_agreement", TARGET))
+    sets = list(summary.get("sets") or [])
+    bases = list(summary.get("bases") or [s.get("base") for s in sets])
+    passed = sum(s.get("exit_code") == 0 for s in sets)
+    lede = (
+        f"The claims of profile {summary.get('profile', '?')} run on {len(bases)} disjoint seed "
+        f"sets (--gen-seed-base {_bases(bases)}): per claim, how many sets gave each verdict, the "
+        f"agreement (share of the most common verdict; the target is {target:.0%}) and whether "
+        f"it was supported in one set and refuted in another. pytest exited 0 in {passed} of "
+        f"{len(sets)} sets."
+    )
+    head = [
+        ("Claim", ""),
+        ("Verdicts", ""),
+        ("Agreement", "num"),
+        (f"\u2265 {target:.0%}", ""),
+        ("Flips", ""),
+    ]
+    rows = [
+        "<tr>"
+        f'<td class="id">{esc(c.get("id", ""))}</td>'
+        f"<td>{esc(verdict_counts(dict(c.get('counts') or {})))}</td>"
+        f'<td class="num">{esc(text.number(c.get("agreement"), 3))}</td>'
+        f"<td>{'yes' if float(c.get('agreement') or 0) >= target else '<b>no</b>'}</td>"
+        f"<td>{'<b>yes</b>' if c.get('flips') else 'no'}</td>"
+        "</tr>"
+        for c in summary.get("claims") or []
+    ]
+    claims = _table(head, rows, "stability") if rows else _note("No claim was recorded.")
+    set_rows = [
+        "<tr>"
+        f'<td class="num">{esc(s.get("base"))}</td>'
+        f'<td class="num">{esc("?" if s.get("exit_code") is None else s.get("exit_code"))}</td>'
+        f'<td class="num">{esc(text.seconds(s.get("seconds")))}</td>'
+        f"<td>{esc(verdict_counts(dict(s.get('verdicts') or {})))}</td>"
+        "</tr>"
+        for s in sets
+    ]
+    set_head = [("Seed base", "num"), ("pytest exit", "num"), ("Time", "num"), ("Verdicts", "")]
+    per_set = _table(set_head, set_rows, "stability-sets") if set_rows else ""
+    summary_line = summary.get("summary")
+    closing = f'<p class="lede">{esc(summary_line)}</p>' if summary_line else ""
+    return (
+        f'<section id="stability"><h2>Stability</h2><p class="lede">{esc(lede)}</p>'
+        f"{claims}{closing}{per_set}</section>"
+    )
+
+
 def render_html(data: ReportData) -> str:
     meta = normalize_meta(data.meta)
     sections = data.sections()
@@ -312,8 +410,9 @@ def render_html(data: ReportData) -> str:
     body = "".join(
         [
             _header(data, meta),
-            _toc(sections),
+            _toc(sections, stability=data.stability is not None),
             f'<section id="claims"><h2>Claims</h2>{claims_table(data.claims)}</section>',
+            stability_section(data.stability) if data.stability is not None else "",
             *(_section(s, anchors) for s in sections),
             _configuration(data.experiments),
             _timings(data.experiments),

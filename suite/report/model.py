@@ -26,6 +26,8 @@ EXPERIMENT_TITLES = {
 #: meta key -> (label, other names the key may arrive under), in the order the report lists them.
 META_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "profile": ("Profile", ()),
+    "seed_base": ("Seed base", ()),
+    "seed_ids": ("Seed ids", ()),
     "device": ("Device", ()),
     "torch_version": ("PyTorch", ("torch",)),
     "suite_version": ("Suite", ("suite", "version")),
@@ -73,6 +75,8 @@ class ReportData:
     claims: list[ClaimResult]
     experiments: list[ExperimentResult]
     meta: dict[str, Any]
+    # A stability summary (``suite.stability``, stability.json) to show beside the claims.
+    stability: dict[str, Any] | None = None
 
     def sections(self) -> list[Section]:
         """Homework experiments in homework order, then others as recorded, then experiments that

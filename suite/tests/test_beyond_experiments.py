@@ -6,6 +6,7 @@ when a run counts as fitted, which runs the one-at-a-time grid trains.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -13,8 +14,10 @@ import pytest
 import torch
 
 from suite.checkpoints import Checkpoints
+from suite.engine import Member, evaluate, train
+from suite.experiments.common import EpochProgress
 from suite.experiments.label_corruption import COLUMNS, corrupted_stack, run_label_corruption
-from suite.experiments.measures import grid_points, run_measures
+from suite.experiments.measures import grid_points, run_measures, train_to_stop
 from suite.profiles import CI, PAPER, LabelCorruption, Measures
 from suite.splits import MnistSplits
 
@@ -45,7 +48,7 @@ def test_each_fraction_corrupts_exactly_round_f_n_labels_nested_across_fractions
 
 
 TINY_CORRUPTION = LabelCorruption(
-    n_train=60, hidden=(32,), fractions=(0.0, 0.5, 1.0), epochs=100, batch_size=20, lr=1e-2
+    n_train=60, hidden=(32,), fractions=(0.0, 0.5, 1.0), epochs=300, batch_size=20, lr=1e-2
 )
 
 
@@ -68,10 +71,10 @@ class Interrupted(Exception):
 def test_an_interrupted_run_resumes_from_its_checkpoint_with_the_same_result(tmp_path):
     data = synthetic_splits(n_train=60)
     whole = run_label_corruption(TINY_CORRUPTION, data, seeds=2)
-    assert whole.extra["stopped_at_epoch"] > 20  # checkpoints every 5 epochs, progress every 10
+    assert whole.extra["stopped_at_epoch"] > 30  # checkpoints every 15 epochs, progress every 30
 
     def interrupt(message: str) -> None:
-        if "epoch 20/" in message:
+        if "epoch 30/" in message:
             raise Interrupted(message)
 
     checkpoints = Checkpoints(tmp_path / "ckpt")
@@ -125,3 +128,107 @@ def test_measures_gives_every_run_its_gap_sensitivity_and_sharpness():
     assert (runs["gap"] == runs["test_loss"] - runs["train_loss"]).all()
     corrupted = runs[runs["corruption"] == 0.5]
     assert len(corrupted) == 2 and (corrupted["batch_size"] == 100).all()
+    # one epoch cannot reach train loss 0.01: every run is measured at the cap
+    assert (runs["epochs_trained"] == 1).all() and not runs["reached_stop"].any()
+
+
+def learnable_splits(n_train: int = 300, n_test: int = 1000, seed: int = 0) -> MnistSplits:
+    """Images that carry their label (class c brightens pixels 78c..78c+77): fit in a few
+    epochs, while wrong labels are not."""
+    g = torch.Generator().manual_seed(seed)
+    y = torch.randint(0, 10, (n_train + n_test,), generator=g)
+    x = 0.5 * torch.rand(n_train + n_test, 784, generator=g)
+    x[:, :780] += torch.nn.functional.one_hot(y, 10).float().repeat_interleave(78, 1)
+    return MnistSplits(
+        x[:n_train], y[:n_train], x[:0], y[:0], x[n_train:], y[n_train:], "synthetic", Path(".")
+    )
+
+
+#: A loose stop_loss the clean runs meet within a few epochs; fully corrupted labels cannot.
+TINY_MEASURES = Measures(
+    n_train=300,
+    hidden=(16,),
+    epochs=6,
+    stop_loss=0.5,
+    base_batch=50,
+    base_lr=1e-2,
+    batch_sizes=(50,),
+    lrs=(1e-2,),
+    corruptions=(0.0, 1.0),
+    sharpness_steps=2,
+    sharpness_n=100,
+)
+
+
+def test_train_to_stop_measures_each_member_at_its_first_check_below_stop_loss():
+    data = learnable_splits()
+    x, y = data.train_x, data.train_y
+    cfg = replace(TINY_MEASURES, epochs=20)
+    members = [Member((16,), 1, 1), Member((16,), 2, 2), Member((16,), 3, 3)]
+    curves: list[torch.Tensor] = []  # the same stack trained to the cap, its loss every epoch
+    train(
+        members,
+        x,
+        y,
+        batch_size=50,
+        lr=1e-2,
+        epochs=cfg.epochs,
+        on_epoch=lambda _e, p: curves.append(evaluate(p, x, y)[0]),
+    )
+    first = [
+        next(e for e in range(1, cfg.epochs + 1) if curves[e][i] <= cfg.stop_loss)
+        for i in range(len(members))
+    ]
+    assert len(set(first)) > 1, "the members should stop at different epochs"
+
+    def measure(sub, idx):
+        return [{"train_loss": v} for v in evaluate(sub, x, y)[0].tolist()]
+
+    rows, params = train_to_stop(
+        cfg,
+        members,
+        x,
+        y,
+        measure,
+        batch_size=50,
+        lr=1e-2,
+        tick=EpochProgress("stop", cfg.epochs, None),
+    )
+    rows = sorted(rows, key=lambda r: r["member"])
+    assert [r["epochs_trained"] for r in rows] == first
+    assert all(r["reached_stop"] and r["train_loss"] <= cfg.stop_loss + 1e-6 for r in rows)
+    # training stopped once the last member had stopped
+    torch.testing.assert_close(evaluate(params, x, y)[0], curves[max(first)])
+
+
+def test_runs_that_never_reach_stop_loss_are_measured_at_the_cap_and_counted():
+    cfg = TINY_MEASURES
+    result = run_measures(cfg, learnable_splits(), seeds=2)
+    runs = result.frames["runs"]
+    assert runs["epochs_trained"].dtype.kind == "i" and runs["reached_stop"].dtype == bool
+    clean, wrong = runs[runs["corruption"] == 0.0], runs[runs["corruption"] == 1.0]
+    assert clean["reached_stop"].all() and (clean["epochs_trained"] < cfg.epochs).all()
+    assert (clean["train_loss"] <= cfg.stop_loss + 1e-6).all()
+    assert not wrong["reached_stop"].any() and (wrong["epochs_trained"] == cfg.epochs).all()
+    assert (wrong["train_loss"] > cfg.stop_loss).all()
+    assert result.extra["cap_hits"] == 2
+
+
+def test_an_interrupted_measures_run_resumes_with_the_same_rows(tmp_path):
+    # two stacks: lr 1e-2 stops within a few epochs, lr 1e-3 later; the first resumes after it
+    # stopped (its rows come back from the checkpoint), the second part-way
+    cfg = replace(TINY_MEASURES, lrs=(1e-3, 1e-2), corruptions=(0.0,), epochs=20)
+    data = learnable_splits()
+    whole = run_measures(cfg, data, seeds=2)
+    runs = whole.frames["runs"]
+    assert runs["reached_stop"].all() and (runs["epochs_trained"] < 5).sum() == 2
+
+    def interrupt(message: str) -> None:
+        if "lr 0.001" in message and "epoch 6/" in message:
+            raise Interrupted(message)
+
+    checkpoints = Checkpoints(tmp_path / "ckpt")
+    with pytest.raises(Interrupted):
+        run_measures(cfg, data, seeds=2, progress=interrupt, checkpoints=checkpoints)
+    resumed = run_measures(cfg, data, seeds=2, checkpoints=checkpoints)
+    pd.testing.assert_frame_equal(resumed.frames["runs"], runs)

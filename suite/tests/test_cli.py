@@ -44,7 +44,9 @@ def test_fetch_data_errors_are_one_line_and_exit_2(tmp_path, capsys):
 def fake_report(monkeypatch):
     calls: list[tuple[Path, Path | None]] = []
 
-    def render_from_results(results_dir: Path, html_path: Path | None = None) -> Path:
+    def render_from_results(
+        results_dir: Path, html_path: Path | None = None, stability: Path | None = None
+    ) -> Path:
         calls.append((results_dir, html_path))
         if not results_dir.exists():
             raise FileNotFoundError(f"no results in {results_dir}")

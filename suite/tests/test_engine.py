@@ -9,7 +9,16 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from suite.engine import BatchSchedule, Member, check_finite, evaluate, forward, init_params, train
+from suite.engine import (
+    BatchSchedule,
+    Member,
+    Subsets,
+    check_finite,
+    evaluate,
+    forward,
+    init_params,
+    train,
+)
 
 
 def _alone(member: Member, params: list[torch.Tensor], i: int) -> nn.Sequential:
@@ -58,9 +67,11 @@ def test_stacked_training_equals_training_each_model_alone(widths, data_seeds):
     ]
     init = [p.double() for p in init_params(members)]
     epochs, batch, lr = 3, 64, 3e-3
-    assert BatchSchedule(members, 300, batch, torch.device("cpu")).grouped == (
-        data_seeds == [20, 20, 20, 21, 21, 21]
-    )
+    grouped = data_seeds == [20, 20, 20, 21, 21, 21]
+    plan = BatchSchedule(members, 300, batch, torch.device("cpu"))
+    assert plan.grouped == grouped
+    # the grouped layout multiplies only the real (unpadded) first-layer columns: 5 + 20 + 90
+    assert (plan.real is not None and plan.real.numel() == 115) == grouped
     stacked = train(members, x, y, batch_size=batch, lr=lr, epochs=epochs, params=init)
 
     schedule = BatchSchedule(members, 300, batch, torch.device("cpu"))
@@ -85,6 +96,73 @@ def test_stacked_training_equals_training_each_model_alone(widths, data_seeds):
             assert (stacked[2 * k][i, a:, :] == 0).all()
             assert (stacked[2 * k][i, :, b:] == 0).all()
             assert (stacked[2 * k + 1][i, b:] == 0).all()
+
+
+@pytest.mark.parametrize(
+    ("widths", "data_seeds", "group"),
+    [
+        (WIDTH_STACK, [20, 21, 22], [0, 1, 0]),  # own orders; two members on one subset
+        (WIDTH_STACK * 2, [20, 20, 20, 21, 21, 21], [0, 0, 0, 1, 1, 1]),  # grouped GEMM
+        (WIDTH_STACK * 2, [20, 21, 20, 21, 20, 21], [1, 0, 1, 0, 1, 0]),  # shared, interleaved
+    ],
+    ids=["own-order", "grouped", "interleaved"],
+)
+@pytest.mark.parametrize("labels", ["shared", "per-member"])
+def test_stacked_training_on_subsets_equals_training_each_model_alone_on_its_images(
+    widths, data_seeds, group, labels
+):
+    """Each member trains on its own rows of one image tensor, as if it had only those."""
+    torch.manual_seed(2)
+    x, y_all = torch.rand(500, 784, dtype=torch.float64), torch.randint(0, 10, (500,))
+    table = torch.stack([torch.randperm(500)[:200], torch.randperm(500)[:200]])
+    subsets = Subsets(table, group)
+    members = [
+        Member(w, init_seed=30 + i, data_seed=d)
+        for i, (w, d) in enumerate(zip(widths, data_seeds, strict=True))
+    ]
+    # per-member labels are indexed by position in the member's own training set
+    y = y_all if labels == "shared" else torch.randint(0, 10, (len(members), 200))
+    init = [p.double() for p in init_params(members)]
+    epochs, batch, lr = 2, 64, 3e-3
+    schedule = BatchSchedule(members, 200, batch, torch.device("cpu"), subsets)
+    assert schedule.grouped == (data_seeds == [20, 20, 20, 21, 21, 21])
+    stacked = train(
+        members, x, y, batch_size=batch, lr=lr, epochs=epochs, params=init, subsets=subsets
+    )
+    loss, acc = evaluate(stacked, x, y, chunk=64, subsets=subsets)
+
+    positions = [[] for _ in members]
+    for _ in range(epochs):
+        for idx in schedule.epoch():
+            for i in range(len(members)):
+                positions[i].append(idx[schedule.member_order[i]])
+    for i, m in enumerate(members):
+        rows = table[group[i]]
+        own_y = y_all[rows] if labels == "shared" else y[i]
+        model = _alone(m, init, i)
+        _train_alone(model, x[rows], own_y, positions[i], lr)
+        linears = [mod for mod in model if isinstance(mod, nn.Linear)]
+        for k, lin in enumerate(linears):
+            a, b = lin.in_features, lin.out_features
+            torch.testing.assert_close(
+                stacked[2 * k][i, :a, :b], lin.weight.detach().T, atol=1e-5, rtol=0
+            )
+        with torch.no_grad():
+            logits = model(x[rows])
+        assert loss[i].item() == pytest.approx(F.cross_entropy(logits, own_y).item(), abs=1e-6)
+        assert acc[i].item() == pytest.approx((logits.argmax(1) == own_y).double().mean().item())
+
+
+def test_members_sharing_a_batch_order_must_share_their_images():
+    x, y = torch.rand(100, 784), torch.randint(0, 10, (100,))
+    table = torch.stack([torch.arange(50), torch.arange(50, 100)])
+    members = [Member((4,), 1, 7), Member((4,), 2, 7)]
+    with pytest.raises(ValueError, match="must share their training images"):
+        train(members, x, y, batch_size=10, lr=1e-3, epochs=1, subsets=Subsets(table, [0, 1]))
+    # two table rows holding the same images are one training set
+    same = Subsets(torch.stack([torch.arange(50), torch.arange(50)]), [0, 1])
+    train(members, x, y, batch_size=10, lr=1e-3, epochs=1, subsets=same)
+    assert [m for m, _ in same.sets()] == [[0, 1]]
 
 
 def test_per_member_labels_train_each_member_on_its_own_labels():

@@ -61,18 +61,20 @@ pytest_plugins = ["suite.plugin", "suite.fixtures"]
 '''
 
 BROKEN_CLAIMS = '''
-"""Claims that cannot be decided: two runs are too few for Kendall's tau (a ValueError)."""
+"""Claims that cannot be decided: two runs per seed are too few for Kendall's tau (a ValueError)."""
 import pandas as pd
 import pytest
 
 from suite import rules
 from suite.claim import refuted_at
 
-TWO_RUNS = pd.DataFrame({"sensitivity": [1.0, 2.0], "gap": [0.1, 0.2]})
+TWO_RUNS = pd.DataFrame(
+    {"seed": [0, 0, 1, 1], "sensitivity": [1.0, 2.0, 1.0, 2.0], "gap": [0.1, 0.2, 0.1, 0.2]}
+)
 
 
 def decide_on_two_runs(claim):
-    decision = rules.kendall_trend(
+    decision = rules.within_seed_trend(
         TWO_RUNS, x="sensitivity", y="gap", direction="increasing", alpha=0.05
     )
     claim.decide(decision, None)  # never reached
@@ -84,7 +86,7 @@ def test_rule_cannot_decide(claim):
 
 
 @pytest.mark.generalization("sensitivity-accuracy")
-@refuted_at("tiny-diverge", "an expected refutation must not swallow an error")
+@refuted_at("tiny-diverge", "an expected refutation must not swallow an error", (-1.0, 1.0))
 def test_rule_cannot_decide_where_a_refutation_is_expected(claim):
     decide_on_two_runs(claim)
 
@@ -147,8 +149,8 @@ class Run:
         start = next(i for i, line in enumerate(self.lines) if "generalization claims" in line)
         rows = {}
         for line in self.lines[start + 3 :]:
-            if line.startswith("=") or not line.strip():
-                break
+            if line.startswith(("=", "  ")) or not line.strip():
+                break  # the reasons listed under the table start with two spaces
             cells = line.split()
             rows[cells[0]] = cells
         return rows
@@ -361,6 +363,9 @@ USAGE_ERRORS = [
     (["--gen-device", "tpu"], "--gen-device must be auto, cpu or cuda, got 'tpu'"),
     (["--gen-seeds", "0"], "--gen-seeds must be >= 1, got 0"),
     (["--gen-seeds", "x"], "--gen-seeds must be an integer, got 'x'"),
+    (["--gen-seed-base", "x"], "--gen-seed-base must be an integer, got 'x'"),
+    (["--gen-seed-base", "-1"], "--gen-seed-base must be >= 0, got -1"),
+    (["--gen-seed-base=-1"], "--gen-seed-base must be >= 0, got -1"),
     (["--gen-data-root", "/does/not/exist"], "/does/not/exist is not a readable directory"),
     (
         ["--gen-data-root", "broken-root"],
@@ -544,8 +549,8 @@ def test_diverged_training_is_inconclusive_and_not_cached(failing_run):
 @pytest.mark.parametrize(
     ("claim_id", "error"),
     [
-        ("sensitivity-gap", "ValueError: tau(sensitivity, gap): Kendall tau needs at least 3"),
-        ("sensitivity-accuracy", "ValueError: tau(sensitivity, gap): Kendall tau needs at least"),
+        ("sensitivity-gap", "ValueError: a within-seed trend needs at least 3 runs per seed"),
+        ("sensitivity-accuracy", "ValueError: a within-seed trend needs at least 3 runs"),
         ("no-such-claim", "claim id 'no-such-claim' is not in suite/catalog.py"),
     ],
     ids=["plain", "where-a-refutation-is-expected", "unknown-claim-id"],

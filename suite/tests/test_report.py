@@ -28,9 +28,9 @@ EXPECTED_AXES = {
     "random_labels": 1,
     "width_sweep": 2,
     "interpolation": 4,
-    "batch_sweep": 4,  # the homework's three panels and sharpness
+    "batch_sweep": 5,  # the homework's three panels, the two gaps and sharpness
     "label_corruption": 2,
-    "measures": 9,  # gap, sensitivity, sharpness x batch size, learning rate, corruption
+    "measures": 12,  # loss gap, error gap, sensitivity, sharpness x the three axes
 }
 
 
@@ -131,7 +131,7 @@ def test_plotted_values_equal_the_csv(report: Path, name: str) -> None:
         return
     assert {"train_loss", "test_loss"} <= columns
     if name == "batch_sweep":
-        assert {"sensitivity", "sharpness"} <= columns
+        assert {"sensitivity", "sharpness", "gap", "acc_gap"} <= columns
 
 
 def test_label_corruption_figure_plots_the_fit_epochs_and_accuracies(report: Path) -> None:
@@ -147,7 +147,8 @@ def test_measures_figure_plots_each_axis_with_the_others_at_the_base(report: Pat
     csv = pd.read_csv(report.parent / "measures_runs.csv")
     lines = _plotted_lines(figures.measures_figure(csv))
     base = dict(zip(fake_results.MEASURES_AXES, fake_results.MEASURES_BASE, strict=True))
-    assert len(lines) == 9
+    assert len(lines) == 12
+    assert {g.split("/")[1] for g in lines} == {"gap", "acc_gap", "sensitivity", "sharpness"}
     for gid, (x, y) in lines.items():
         axis, column = gid.split("/")
         part = csv
@@ -165,7 +166,7 @@ def test_measures_section_holds_the_measures_by_axes_table(report: Path) -> None
     match = re.search(r'<table class="measures">.*?</table>', page, re.S)
     assert match, "no measures table"
     table = match.group(0)
-    for header in ("batch size", "learning rate", "label corruption", "granulated", "all runs"):
+    for header in ("batch size", "learning rate", "label corruption", "granulated", "verdict"):
         assert header in table
     assert table.count("<tr>") == 1 + 2  # header and one row per measure
     assert "sensitivity" in table and "sharpness" in table and "p = " in table
@@ -181,7 +182,8 @@ def test_report_has_a_row_per_claim_and_an_image_per_figure(report: Path) -> Non
     assert len(rows) == len(claims)
     for row, claim in zip(rows, claims, strict=True):
         assert f">{claim.claim}<" in row
-        assert f'class="badge {claim.verdict.value.replace(" ", "-")}"' in row
+        css = "expected-refutation" if claim.expected else claim.verdict.value
+        assert f'class="badge {css}">{claim.label.lower()}<' in row
     assert page.count(IMG) == len(fake_results.experiments())
     for verdict in Verdict:
         assert f"badge {verdict.value.replace(' ', '-')}" in page
@@ -448,3 +450,20 @@ def test_report_loads_in_headless_chromium(
     record_property("screenshot", str(shot))
     with capsys.disabled():
         print(f"\nreport screenshot: {shot}")
+
+
+def test_measures_section_says_how_many_runs_hit_the_epoch_cap(report: Path) -> None:
+    page = report.read_text(encoding="utf-8")
+    section = page[page.index('id="exp-measures"') :]
+    runs = fake_results.measures().frames["runs"]
+    hits = int((~runs["reached_stop"]).sum())
+    assert hits == 1
+    line = f"{hits} of {len(runs)} runs hit the 40-epoch cap before train CE &lt;= 0.01"
+    assert line in section[: section.index("</section>")]
+    assert "label corruption 0.6: 1" in section
+
+
+def test_stopping_note_is_empty_without_stopping_columns() -> None:
+    result = fake_results.measures()
+    result.frames = {"runs": result.frames["runs"].drop(columns=["reached_stop"])}
+    assert figures.stopping_note(result) == ""
