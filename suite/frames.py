@@ -2,7 +2,8 @@
 
 Column conventions (one row per observation, long format, so seaborn draws seed bands directly):
 
-``random_labels``  frame ``epochs``: seed, epoch, train_loss, train_acc, test_loss, test_acc
+``random_labels``  frame ``epochs``: seed, epoch, train_loss, train_acc, test_loss, test_acc,
+                   chance_ref (the test accuracy that seed's random labels give by chance)
 ``width_sweep``    frame ``epochs``: seed, width, params, epoch, train_loss, train_acc, test_loss,
                    test_acc (``final`` = the last epoch of each (width, seed))
 ``interpolation``  frame ``curve``: init ("independent" | "shared"), seed, alpha, train_loss,

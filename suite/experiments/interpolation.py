@@ -27,7 +27,7 @@ def interpolate(theta1: Params, theta2: Params, alpha: torch.Tensor) -> Params:
     """Stacked (len(alpha) * M, ...) parameters (1-a) theta1 + a theta2, alpha-major."""
     out = []
     for p1, p2 in zip(theta1, theta2, strict=True):
-        a = alpha.to(p1.dtype).view(-1, 1, *([1] * (p1.dim() - 1)))
+        a = alpha.to(device=p1.device, dtype=p1.dtype).view(-1, 1, *([1] * (p1.dim() - 1)))
         out.append(((1 - a) * p1.unsqueeze(0) + a * p2.unsqueeze(0)).flatten(0, 1))
     return out
 

@@ -49,7 +49,7 @@ TINY = Profile(
     random_labels=RandomLabels(n_train=100, epochs=10, eval_every=5),
     width_sweep=WidthSweep(n_train=500, widths=(5, 10, 20), epochs=2),
     interpolation=Interpolation(n_train=500, hidden=(16,), epochs=1),
-    batch_sweep=BatchSweep(n_train=1000, hidden=(16,), batch_sizes=(500, 1000), epochs=1),
+    batch_sweep=BatchSweep(n_train=1000, hidden=(16,), batch_sizes=(250, 500, 1000), epochs=1),
 )
 PROFILES[TINY.name] = TINY
 # An absurd learning rate: the width sweep's losses are NaN when it is evaluated.
@@ -111,7 +111,7 @@ CLAIM_IDS = {
     "width-monotone",
 }
 EXPERIMENTS = {"random_labels", "width_sweep", "interpolation", "batch_sweep"}
-JUNIT_PROPERTIES = ["claim", "statistic", "threshold", "p_value", "verdict", "n_runs"]
+JUNIT_PROPERTIES = ["claim", "statistic", "threshold", "p_value", "verdict", "n_runs", "n_seeds"]
 JUNIT_PROPERTIES += ["profile", "device"]
 # What must agree between two runs of the same settings (not the wall time).
 COMPARED = ("statistic", "threshold", "p", "verdict", "n_runs", "details")
