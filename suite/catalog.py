@@ -136,7 +136,7 @@ CLAIMS: dict[str, ClaimSpec] = {
             "shared-init-lower-barrier",
             7,
             "interpolation",
-            "The loss barrier on the line between the small-batch and the large-batch solution "
+            "The error barrier on the line between the small-batch and the large-batch solution "
             "is lower when both start from the same initialization than from independent ones "
             "(linear mode connectivity, Frankle et al. 2020).",
         ),
@@ -145,16 +145,16 @@ CLAIMS: dict[str, ClaimSpec] = {
             8,
             "measures",
             "Sensitivity ranks runs by their generalization gap within each hyperparameter axis "
-            "(batch size, learning rate, label corruption): Jiang et al. 2020's granulated "
-            "Kendall tau is positive.",
+            "(batch size, learning rate, label corruption; Jiang et al. 2020): its Kendall tau "
+            "with the gap is positive along every axis.",
         ),
         ClaimSpec(
             "sharpness-granulated",
             8,
             "measures",
             "Sharpness ranks runs by their generalization gap within each hyperparameter axis "
-            "(batch size, learning rate, label corruption): the granulated Kendall tau is "
-            "positive.",
+            "(batch size, learning rate, label corruption): its Kendall tau with the gap is "
+            "positive along every axis.",
         ),
     )
 }
