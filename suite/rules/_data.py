@@ -7,7 +7,6 @@ incomplete (seed, x) grid, too few seeds.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -105,14 +104,6 @@ def need_seeds(n: int, what: str, least: int = 2) -> None:
 def py(x: Any) -> Any:
     """numpy scalars to plain Python, so that ``details`` serialize to JSON."""
     return x.item() if isinstance(x, np.generic) else x
-
-
-def jf(x: float | None) -> float | None:
-    """A float for ``details``; None where it is not finite (JSON has no inf or NaN)."""
-    if x is None:
-        return None
-    x = float(x)
-    return x if math.isfinite(x) else None
 
 
 def floats(values: ArrayLike) -> list[float]:
