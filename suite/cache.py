@@ -28,7 +28,7 @@ from filelock import FileLock
 
 from suite.frames import ExperimentResult
 
-CODE_VERSION = "4"
+CODE_VERSION = "5"
 RESULT = "result.json"  # frames, config, timings (ExperimentResult.to_payload)
 WEIGHTS = "weights.pt"  # final parameters per stage, members in the experiment's order
 TRAININGS_LOG = "trainings.log"
@@ -39,16 +39,26 @@ class CacheWarning(UserWarning):
 
 
 def cache_key(
-    name: str, config: dict[str, Any], seed_ids: Sequence[int], dataset: str, device: str
+    name: str,
+    config: dict[str, Any],
+    seed_ids: Sequence[int],
+    dataset: str,
+    device: str,
+    engine: str = "eager",
 ) -> str:
-    """The entry of ``name`` trained with ``config`` on the seeds ``seed_ids`` (``SeedSet.ids``)."""
+    """The entry of ``name`` trained with ``config`` on the seeds ``seed_ids`` (``SeedSet.ids``).
+
+    ``device`` is the device's name (``suite.training.device_name``: the GPU or CPU model), so
+    numbers from two processors, or from the two engine modes, never stand in for each other.
+    """
     blob = json.dumps(
         {
             "name": name,
             "config": config,
             "seeds": [int(i) for i in seed_ids],
             "dataset": dataset,
-            "device": device.split(":")[0],
+            "device": device,
+            "engine": engine,
             "code": CODE_VERSION,
         },
         sort_keys=True,

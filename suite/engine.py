@@ -19,10 +19,10 @@ of a batch order to rows of the one shared image tensor, so no member gets a cop
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -30,7 +30,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 if TYPE_CHECKING:
-    from suite.checkpoints import Checkpoint
+    pass
 
 # Near interpolation, softmax tails underflow into denormals, which a CPU handles ~10x slower
 # (measured: random labels went from 1 ms to 10 ms a step once train loss fell below 1e-3).
@@ -166,12 +166,11 @@ def init_params(members: Sequence[Member], device: torch.device | str = "cpu") -
     return params
 
 
-def forward(params: Params, x: Tensor, real: Tensor | None = None) -> Tensor:
+def forward(params: Params, x: Tensor) -> Tensor:
     """Logits (M, B, 10) of every member.
 
     ``x`` is (M, B, 784), one batch per member; or (U, B, 784) with U dividing M, one batch per
     group of M/U consecutive members that share a batch order; or (B, 784), shared by all.
-    ``real`` (grouped input only): the first layer's real columns, see :func:`real_columns`.
     """
     h = x
     n_layers = len(params) // 2
@@ -180,7 +179,7 @@ def forward(params: Params, x: Tensor, real: Tensor | None = None) -> Tensor:
         if h.dim() == 2:
             h = torch.matmul(h, w) + b.unsqueeze(1)
         elif h.shape[0] != w.shape[0]:
-            h = _grouped_layer(h, w, b, real if i == 0 else None)
+            h = _grouped_layer(h, w, b)
         else:
             h = torch.baddbmm(b.unsqueeze(1), h, w)
         if i < n_layers - 1:
@@ -188,25 +187,18 @@ def forward(params: Params, x: Tensor, real: Tensor | None = None) -> Tensor:
     return h
 
 
-def _grouped_layer(x: Tensor, w: Tensor, b: Tensor, real: Tensor | None = None) -> Tensor:
+def _grouped_layer(x: Tensor, w: Tensor, b: Tensor) -> Tensor:
     """Members sharing an input batch: one wide GEMM per group instead of one small GEMM each.
 
     The G weight matrices of a group are laid side by side, (784, G*H), so the widest layer (the
-    first) runs as one large matmul per group; the output is split back into members. With
-    ``real`` (the positions of the real, unpadded columns in that side-by-side layout) only
-    those columns are multiplied: the width sweep's groups have 455 real of 900 columns. The
-    padded outputs are exact zeros either way, so the numbers are the same.
+    first) runs as one large matmul per group; the output is split back into members. (Training
+    keeps a width stack's first layer packed to its real columns: ``suite.steps``.)
     """
     groups, batch, d_in = x.shape
     members, _, d_out = w.shape
     per_group = members // groups
     wide = w.view(groups, per_group, d_in, d_out).permute(0, 2, 1, 3).reshape(groups, d_in, -1)
-    if real is None:
-        h = torch.bmm(x, wide)
-    else:
-        h = x.new_zeros(groups, batch, per_group * d_out)
-        h = h.index_copy(2, real, torch.bmm(x, wide.index_select(2, real)))
-    h = h.view(groups, batch, per_group, d_out).permute(0, 2, 1, 3)
+    h = torch.bmm(x, wide).view(groups, batch, per_group, d_out).permute(0, 2, 1, 3)
     return h.reshape(members, batch, d_out) + b.unsqueeze(1)
 
 
@@ -311,9 +303,13 @@ class BatchSchedule:
         for g, s in zip(self.generators, states, strict=True):
             g.set_state(s)
 
+    def draw(self) -> Tensor:
+        """The next epoch's orders, (U, n) on the CPU (the generators advance)."""
+        return torch.stack([torch.randperm(self.n, generator=g) for g in self.generators])
+
     def epoch(self) -> list[Tensor]:
-        order = torch.stack([torch.randperm(self.n, generator=g) for g in self.generators])
-        return list(order.to(self.device).split(self.batch_size, dim=1))
+        """The next epoch's batches on the device: (U, B) each, the last one maybe shorter."""
+        return list(self.draw().to(self.device).split(self.batch_size, dim=1))
 
 
 def _order_rows(
@@ -333,116 +329,6 @@ def _order_rows(
                 "training images"
             )
     return subsets.table[[first[s] for s in seeds]].to(device)
-
-
-EvalHook = Callable[[int, Params], "bool | None"]  # returns True to stop training early
-
-
-def train(
-    members: Sequence[Member],
-    x: Tensor,
-    y: Tensor,
-    *,
-    batch_size: int,
-    lr: float,
-    epochs: int,
-    on_epoch: EvalHook | None = None,
-    eval_every: int = 1,
-    params: Params | None = None,
-    checkpoint: Checkpoint | None = None,
-    checkpoint_every: int | None = None,
-    carry: list[Any] | None = None,
-    subsets: Subsets | None = None,
-) -> Params:
-    """Adam on every member of the stack at once; returns the final stacked parameters.
-
-    ``y`` is (N,) when all members share labels, (M, N) when each has its own (random labels).
-    With ``subsets``, member m trains on the images ``subsets`` gives it (and ``y`` is (N,) or
-    (M, n), see :class:`Subsets`); without, every member on all of ``x``.
-    ``on_epoch(epoch, params)`` is called after epoch 0 (the init) and every ``eval_every``
-    epochs, and after the last one, so callers record curves without the engine knowing what;
-    it returns True to end training there (e.g. once every member has fitted).
-    The loss is the sum over members of each member's mean batch loss: its gradient with respect
-    to a member's parameters is that member's own gradient, and Adam is elementwise, so each
-    member gets exactly the update it would get alone.
-
-    With a ``checkpoint``, the whole state (parameters, Adam, batch-order generators, epoch and
-    the caller's ``carry`` list, e.g. recorded rows) is saved every ``checkpoint_every`` epochs
-    (default: every 5% of the run) and at the end, and a saved state is resumed from.
-    """
-    device = x.device
-    initial = params if params is not None else init_params(members, device)
-    params = [p.detach().clone().requires_grad_(True) for p in initial]
-    opt = torch.optim.Adam(params, lr=lr, fused=True)
-    n = x.shape[0] if subsets is None else subsets.n
-    schedule = BatchSchedule(members, n, batch_size, device, subsets)
-    every = checkpoint_every or max(1, epochs // 20)
-    carry = [] if carry is None else carry
-    start = _resume(checkpoint, params, opt, schedule, carry)
-    if start == 0 and on_epoch is not None:
-        on_epoch(0, params)
-    for epoch in range(start + 1, epochs + 1):
-        for idx in schedule.epoch():
-            _step(params, opt, x, y, idx, schedule)
-        stop = False
-        if on_epoch is not None and (epoch % eval_every == 0 or epoch == epochs):
-            stop = bool(on_epoch(epoch, params))
-        if checkpoint is not None and (stop or epoch % every == 0 or epoch == epochs):
-            checkpoint.save(
-                {
-                    "epoch": epoch,
-                    "params": [p.detach().cpu() for p in params],
-                    "optimizer": opt.state_dict(),
-                    "generators": schedule.state(),
-                    "carry": list(carry),
-                }
-            )
-        if stop:
-            break
-    return [p.detach() for p in params]
-
-
-def _step(
-    params: Params,
-    opt: torch.optim.Optimizer,
-    x: Tensor,
-    y: Tensor,
-    idx: Tensor,
-    schedule: BatchSchedule,
-) -> None:
-    """One Adam step of every member on its batch (row ``member_order[m]`` of ``idx``)."""
-    rows = idx if schedule.rows is None else schedule.rows.gather(1, idx)
-    member_rows = rows[schedule.member_order]
-    yb = y.gather(1, idx[schedule.member_order]) if y.dim() == 2 else y[member_rows]
-    logits = (
-        forward(params, x[rows], schedule.real)
-        if schedule.grouped
-        else forward(params, x[member_rows])
-    )
-    loss = F.cross_entropy(logits.flatten(0, 1), yb.flatten(), reduction="sum") / idx.shape[1]
-    opt.zero_grad(set_to_none=True)
-    loss.backward()
-    opt.step()
-
-
-def _resume(
-    checkpoint: Checkpoint | None,
-    params: Params,
-    opt: torch.optim.Optimizer,
-    schedule: BatchSchedule,
-    carry: list[Any],
-) -> int:
-    """Load a saved state into the live objects; the epoch to continue after (0: fresh start)."""
-    state = checkpoint.load() if checkpoint is not None else None
-    if state is None:
-        return 0
-    with torch.no_grad():
-        for p, saved in zip(params, state["params"], strict=True):
-            p.copy_(saved)
-    opt.load_state_dict(state["optimizer"])
-    schedule.set_state(state["generators"])
-    carry[:] = state["carry"]
-    return int(state["epoch"])
 
 
 def check_finite(values: Tensor, what: str) -> None:

@@ -6,6 +6,7 @@ same tidy frames.
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -17,11 +18,20 @@ from suite.engine import configure_precision
 from suite.experiments import RUNNERS
 from suite.frames import ExperimentResult
 from suite.options import SETTINGS_KEY, Settings
+from suite.plan import Executor, StreamExecutor, executor_for, plan_for
 from suite.splits import MnistSplits, load_mnist
+from suite.training import device_name
+
+_TERMINAL = threading.Lock()  # experiments of a plan may report from their own threads
 
 
 def _say(config: pytest.Config, message: str) -> None:
     """A progress line on the terminal even while pytest captures output."""
+    with _TERMINAL:
+        _say_now(config, message)
+
+
+def _say_now(config: pytest.Config, message: str) -> None:
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     capture = config.pluginmanager.get_plugin("capturemanager")
     if reporter is None:
@@ -58,6 +68,26 @@ def mnist(gen_settings: Settings, pytestconfig: pytest.Config) -> MnistSplits:
     )
 
 
+@pytest.fixture(scope="session")
+def gen_executor(
+    gen_settings: Settings, mnist: MnistSplits, request: pytest.FixtureRequest
+) -> Executor:
+    """The session's plan (every experiment a collected test asks for), started."""
+    config = request.config
+    wanted = {name for item in request.session.items for name in item.fixturenames}
+    plan = plan_for(sorted(wanted & set(RUNNERS)), gen_settings.profile)
+    workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
+    executor = executor_for(gen_settings.device, workers)
+    if isinstance(executor, StreamExecutor) and plan.jobs:
+        chains = ", ".join(f"{j.name} {j.steps}" for j in plan.jobs)
+        _say(
+            config,
+            f"plan: {len(plan.jobs)} experiments at once on {gen_settings.device} ({chains} steps)",
+        )
+    executor.start(plan, lambda name: obtain(name, gen_settings, mnist, config))
+    return executor
+
+
 def obtain(
     name: str, settings: Settings, data: MnistSplits, config: pytest.Config
 ) -> ExperimentResult:
@@ -65,7 +95,8 @@ def obtain(
     cfg = settings.profile.experiment(name)
     seeds = settings.seeds_for(name)
     settings_of_name = settings.profile.as_dict()[name]
-    key = cache_key(name, settings_of_name, seeds.ids, data.checksum, settings.device)
+    device = device_name(settings.device)
+    key = cache_key(name, settings_of_name, seeds.ids, data.checksum, device, settings.engine)
 
     checkpoints = Checkpoints(settings.cache_dir / "checkpoints" / key)
 
@@ -74,7 +105,10 @@ def obtain(
             checkpoints.clear()
         elif checkpoints.root.is_dir() and any(checkpoints.root.iterdir()):
             _say(config, f"{name}: resuming from the checkpoints in {checkpoints.root}")
-        where = f"{settings.device} ({settings.profile_name}, seed base {seeds.base})"
+        where = (
+            f"{settings.device} ({settings.profile_name}, seed base {seeds.base}, "
+            f"{settings.engine} engine)"
+        )
         _say(config, f"{name}: training {len(seeds)} seeds on {where}")
         try:
             result = RUNNERS[name](
@@ -84,6 +118,7 @@ def obtain(
                 profile=settings.profile_name,
                 progress=lambda m: _say(config, m),
                 checkpoints=checkpoints,
+                engine=settings.engine,
             )
             result.extra.update(seed_base=seeds.base, seed_ids=list(seeds.ids))
             return result
@@ -105,33 +140,33 @@ def obtain(
 
 
 @pytest.fixture(scope="session")
-def random_labels(gen_settings, mnist, pytestconfig) -> ExperimentResult:
-    return obtain("random_labels", gen_settings, mnist, pytestconfig)
+def random_labels(gen_executor: Executor) -> ExperimentResult:
+    return gen_executor.result("random_labels")
 
 
 @pytest.fixture(scope="session")
-def width_sweep(gen_settings, mnist, pytestconfig) -> ExperimentResult:
-    return obtain("width_sweep", gen_settings, mnist, pytestconfig)
+def width_sweep(gen_executor: Executor) -> ExperimentResult:
+    return gen_executor.result("width_sweep")
 
 
 @pytest.fixture(scope="session")
-def interpolation(gen_settings, mnist, pytestconfig) -> ExperimentResult:
-    return obtain("interpolation", gen_settings, mnist, pytestconfig)
+def interpolation(gen_executor: Executor) -> ExperimentResult:
+    return gen_executor.result("interpolation")
 
 
 @pytest.fixture(scope="session")
-def batch_sweep(gen_settings, mnist, pytestconfig) -> ExperimentResult:
-    return obtain("batch_sweep", gen_settings, mnist, pytestconfig)
+def batch_sweep(gen_executor: Executor) -> ExperimentResult:
+    return gen_executor.result("batch_sweep")
 
 
 @pytest.fixture(scope="session")
-def label_corruption(gen_settings, mnist, pytestconfig) -> ExperimentResult:
-    return obtain("label_corruption", gen_settings, mnist, pytestconfig)
+def label_corruption(gen_executor: Executor) -> ExperimentResult:
+    return gen_executor.result("label_corruption")
 
 
 @pytest.fixture(scope="session")
-def measures(gen_settings, mnist, pytestconfig) -> ExperimentResult:
-    return obtain("measures", gen_settings, mnist, pytestconfig)
+def measures(gen_executor: Executor) -> ExperimentResult:
+    return gen_executor.result("measures")
 
 
 @pytest.fixture

@@ -26,6 +26,11 @@ _OPTIONS = [
     # (name, ini default, help)
     ("gen_profile", "ci", f"experiment profile: {', '.join(PROFILES)} (default ci)"),
     ("gen_device", "auto", "training device: auto (cuda when present), cpu or cuda"),
+    (
+        "gen_engine",
+        "auto",
+        "training step: auto (compiled on CUDA, eager on CPU), eager or compiled",
+    ),
     ("gen_seeds", "", "number of independent seeds per experiment (default: the profile's)"),
     (
         "gen_seed_base",
@@ -71,6 +76,7 @@ class Settings:
     report: Path | None
     fresh: bool
     seed_base: int = 0
+    engine: str = "eager"
 
     @property
     def profile_name(self) -> str:
@@ -137,15 +143,28 @@ def resolve(config: pytest.Config, worker_index: int | None = None) -> Settings:
             raise pytest.UsageError(f"--gen-report: {report} is a directory; give a file path")
         _require_writable(report.parent, "--gen-report")
 
+    device = _device(_value(config, "gen_device"), worker_index)
     return Settings(
         profile=profile,
-        device=_device(_value(config, "gen_device"), worker_index),
+        device=device,
         data_root=data_root,
         cache_dir=cache_dir,
         report=report,
         fresh=bool(config.getoption("gen_fresh")),
         seed_base=seed_base,
+        engine=_engine(_value(config, "gen_engine"), device),
     )
+
+
+def _engine(requested: str, device: str) -> str:
+    requested = requested.strip().lower()
+    if requested not in {"auto", "eager", "compiled"}:
+        raise pytest.UsageError(f"--gen-engine must be auto, eager or compiled, got {requested!r}")
+    if requested != "auto":
+        return requested
+    from suite.training import default_engine
+
+    return default_engine(device)
 
 
 def _check_data_root(root: Path) -> None:

@@ -48,6 +48,7 @@ class SessionResults:
             "seed_base": settings.seed_base,
             "seed_ids": list(settings.seeds.ids),
             "device": settings.device,
+            "engine": settings.engine,
             "torch": torch.__version__,
             "suite": __version__,
             "python": platform.python_version(),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from suite.checkpoints import Checkpoints, stage
-from suite.engine import Member, Subsets, derive_seed, train
+from suite.engine import Member, Subsets, derive_seed
 from suite.experiments.common import (
     GENERALIZATION,
     EpochProgress,
@@ -23,6 +23,7 @@ from suite.frames import ExperimentResult
 from suite.profiles import BatchSweep
 from suite.seeds import SeedSet
 from suite.splits import MnistSplits
+from suite.training import train
 
 
 def run_batch_sweep(
@@ -33,6 +34,7 @@ def run_batch_sweep(
     profile: str = "",
     progress: Progress | None = None,
     checkpoints: Checkpoints | None = None,
+    engine: str = "eager",
 ) -> ExperimentResult:
     """One stack of seeds per batch size; a seed keeps its initialization and its training
     images across batch sizes."""
@@ -62,6 +64,7 @@ def run_batch_sweep(
             on_epoch=lambda e, _p, t=tick: t(e),
             checkpoint=stage(checkpoints, f"batch{batch}"),
             subsets=subsets,
+            engine=engine,
         )
         tally.add(cfg.epochs, cfg.n_train, batch, len(seeds))
         tally.keep(f"batch{batch}", params)

@@ -11,12 +11,13 @@ import pandas as pd
 import torch
 
 from suite.checkpoints import Checkpoints, stage
-from suite.engine import Member, Params, Subsets, derive_seed, train
+from suite.engine import Member, Params, Subsets, derive_seed
 from suite.experiments.common import METRICS, EpochProgress, Progress, Tally, measure
 from suite.frames import ExperimentResult
 from suite.profiles import Interpolation
 from suite.seeds import SeedSet
 from suite.splits import MnistSplits
+from suite.training import train
 
 
 def alphas(cfg: Interpolation) -> torch.Tensor:
@@ -40,6 +41,7 @@ def run_interpolation(
     profile: str = "",
     progress: Progress | None = None,
     checkpoints: Checkpoints | None = None,
+    engine: str = "eager",
 ) -> ExperimentResult:
     seeds = SeedSet.of(seeds)
     ids, n_seeds = seeds.ids, len(seeds)
@@ -77,6 +79,7 @@ def run_interpolation(
             on_epoch=lambda e, _p, t=tick: t(e),
             checkpoint=stage(checkpoints, label),
             subsets=subsets[label],
+            engine=engine,
         )
         tally.add(cfg.epochs, cfg.n_train, batch, len(stack))
         tally.keep(label, solutions[label])

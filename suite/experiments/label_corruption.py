@@ -23,12 +23,13 @@ import pandas as pd
 import torch
 
 from suite.checkpoints import Checkpoints, stage
-from suite.engine import Member, Params, Subsets, derive_seed, evaluate, train
+from suite.engine import Member, Params, Subsets, derive_seed, evaluate
 from suite.experiments.common import METRICS, EpochProgress, Progress, Tally, measure
 from suite.frames import ExperimentResult
 from suite.profiles import LabelCorruption
 from suite.seeds import SeedSet
 from suite.splits import MnistSplits, corrupt_labels
+from suite.training import train
 
 COLUMNS = [
     "seed",
@@ -71,6 +72,7 @@ def run_label_corruption(
     profile: str = "",
     progress: Progress | None = None,
     checkpoints: Checkpoints | None = None,
+    engine: str = "eager",
 ) -> ExperimentResult:
     seeds = SeedSet.of(seeds)
     ids = seeds.ids
@@ -98,7 +100,8 @@ def run_label_corruption(
         _, train_acc = evaluate(params, x, labels, subsets=subsets)
         done = {r["member"] for r in rows}
         pending = [i for i in range(len(members)) if i not in done]
-        fitted = [i for i in pending if train_acc[i].item() == 1.0]
+        perfect = (train_acc == 1.0).tolist()  # one device-to-host transfer, not one per member
+        fitted = [i for i in pending if perfect[i]]
         final = epoch == cfg.epochs
         measured = pending if final else fitted
         if measured:
@@ -134,6 +137,7 @@ def run_label_corruption(
         checkpoint=stage(checkpoints, "train"),
         carry=rows,
         subsets=subsets,
+        engine=engine,
     )
     tally.keep("train", params)
     tally.add(last["epoch"], cfg.n_train, cfg.batch_size, len(members))

@@ -29,7 +29,7 @@ import torch
 from torch import Tensor
 
 from suite.checkpoints import Checkpoint, Checkpoints, stage
-from suite.engine import Member, Params, Subsets, derive_seed, evaluate, train
+from suite.engine import Member, Params, Subsets, derive_seed, evaluate
 from suite.experiments.common import (
     GENERALIZATION,
     EpochProgress,
@@ -43,6 +43,7 @@ from suite.measure_table import AXES
 from suite.profiles import Measures
 from suite.seeds import SeedSet
 from suite.splits import MnistSplits, corrupt_labels
+from suite.training import train
 
 
 def grid_points(cfg: Measures) -> list[tuple[int, float, float]]:
@@ -82,6 +83,7 @@ def train_to_stop(
     tick: EpochProgress,
     checkpoint: Checkpoint | None = None,
     subsets: Subsets | None = None,
+    engine: str = "eager",
 ) -> tuple[list[dict[str, Any]], Params]:
     """Train a stack until every member's train loss is <= ``cfg.stop_loss`` or the cap.
 
@@ -133,6 +135,7 @@ def train_to_stop(
         checkpoint=checkpoint,
         carry=rows,
         subsets=subsets,
+        engine=engine,
     )
     return rows, params
 
@@ -145,6 +148,7 @@ def run_measures(
     profile: str = "",
     progress: Progress | None = None,
     checkpoints: Checkpoints | None = None,
+    engine: str = "eager",
 ) -> ExperimentResult:
     seeds = SeedSet.of(seeds)
     ids = seeds.ids
@@ -202,6 +206,7 @@ def run_measures(
             tick=EpochProgress(name, cfg.epochs, progress),
             checkpoint=stage(checkpoints, f"batch{batch}-lr{_lr_part(lr)}"),
             subsets=subsets,
+            engine=engine,
         )
         trained = max(r["epochs_trained"] for r in stack_rows)
         tally.add(trained, cfg.n_train, batch, len(members))

@@ -6,12 +6,13 @@ import pandas as pd
 import torch
 
 from suite.checkpoints import Checkpoints, stage
-from suite.engine import Member, Subsets, derive_seed, train
+from suite.engine import Member, Subsets, derive_seed
 from suite.experiments.common import METRICS, EpochProgress, Progress, Tally, measure
 from suite.frames import ExperimentResult
 from suite.profiles import RandomLabels
 from suite.seeds import SeedSet
 from suite.splits import MnistSplits, chance_reference, random_labels
+from suite.training import train
 
 
 def run_random_labels(
@@ -22,6 +23,7 @@ def run_random_labels(
     profile: str = "",
     progress: Progress | None = None,
     checkpoints: Checkpoints | None = None,
+    engine: str = "eager",
 ) -> ExperimentResult:
     """Train one model per seed, each on its own images and random relabelling of them; curves
     every ``eval_every``."""
@@ -71,6 +73,7 @@ def run_random_labels(
         checkpoint=stage(checkpoints, "train"),
         carry=rows,
         subsets=subsets,
+        engine=engine,
     )
     tally.keep("train", params)
     tally.add(last["epoch"], cfg.n_train, cfg.batch_size, len(seeds))

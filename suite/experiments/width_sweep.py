@@ -5,12 +5,13 @@ from __future__ import annotations
 import pandas as pd
 
 from suite.checkpoints import Checkpoints, stage
-from suite.engine import Member, Subsets, derive_seed, train
+from suite.engine import Member, Subsets, derive_seed
 from suite.experiments.common import METRICS, EpochProgress, Progress, Tally, measure
 from suite.frames import ExperimentResult
 from suite.profiles import WidthSweep
 from suite.seeds import SeedSet
 from suite.splits import MnistSplits
+from suite.training import train
 
 
 def run_width_sweep(
@@ -21,6 +22,7 @@ def run_width_sweep(
     profile: str = "",
     progress: Progress | None = None,
     checkpoints: Checkpoints | None = None,
+    engine: str = "eager",
 ) -> ExperimentResult:
     """All widths and seeds share batch size and learning rate, so they train as one stack."""
     seeds = SeedSet.of(seeds)
@@ -70,6 +72,7 @@ def run_width_sweep(
         checkpoint=stage(checkpoints, "train"),
         carry=rows,
         subsets=subsets,
+        engine=engine,
     )
     tally.keep("train", params)
     tally.add(cfg.epochs, cfg.n_train, cfg.batch_size, len(members))

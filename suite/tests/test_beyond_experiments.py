@@ -14,12 +14,13 @@ import pytest
 import torch
 
 from suite.checkpoints import Checkpoints
-from suite.engine import Member, evaluate, train
+from suite.engine import Member, evaluate
 from suite.experiments.common import EpochProgress
 from suite.experiments.label_corruption import COLUMNS, corrupted_stack, run_label_corruption
 from suite.experiments.measures import grid_points, run_measures, train_to_stop
 from suite.profiles import CI, PAPER, LabelCorruption, Measures
 from suite.splits import MnistSplits
+from suite.training import train
 
 
 def synthetic_splits(n_train: int = 300, n_test: int = 1000, seed: int = 0) -> MnistSplits:

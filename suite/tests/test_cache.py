@@ -136,3 +136,20 @@ def test_corrupt_weights_are_detected_and_recomputed(tmp_path):
         got, cached = cache.get_or_run(KEY, lambda: result(0.25))
     assert not cached
     assert float(got.frames["epochs"]["test_acc"][0]) == 0.25
+
+
+def test_the_key_separates_engine_modes_and_processors():
+    from suite.cache import cache_key
+    from suite.training import device_name
+
+    args = ("width_sweep", {"epochs": 8}, [1, 2], "sha")
+    cpu = device_name("cpu")
+    assert cpu.startswith("cpu:") and len(cpu) > 4
+    keys = {
+        cache_key(*args, cpu, "eager"),
+        cache_key(*args, cpu, "compiled"),
+        cache_key(*args, "cpu:another model", "eager"),
+        cache_key(*args, "cuda:NVIDIA H200", "compiled"),
+    }
+    assert len(keys) == 4
+    assert cache_key(*args, cpu, "eager") == cache_key(*args, cpu, "eager")

@@ -13,7 +13,8 @@ import pytest
 import torch
 
 from suite.checkpoints import Checkpoint
-from suite.engine import Member, train
+from suite.engine import Member
+from suite.training import train
 
 SCRIPT = textwrap.dedent(
     """

@@ -17,8 +17,8 @@ from suite.engine import (
     evaluate,
     forward,
     init_params,
-    train,
 )
+from suite.training import train
 
 
 def _alone(member: Member, params: list[torch.Tensor], i: int) -> nn.Sequential:

@@ -361,6 +361,7 @@ USAGE_ERRORS = [
     # (args, text the one line says); run in a directory holding a file "a-file"
     (["--gen-profile", "papr"], "--gen-profile: unknown profile 'papr'"),
     (["--gen-device", "tpu"], "--gen-device must be auto, cpu or cuda, got 'tpu'"),
+    (["--gen-engine", "jit"], "--gen-engine must be auto, eager or compiled, got 'jit'"),
     (["--gen-seeds", "0"], "--gen-seeds must be >= 1, got 0"),
     (["--gen-seeds", "x"], "--gen-seeds must be an integer, got 'x'"),
     (["--gen-seed-base", "x"], "--gen-seed-base must be an integer, got 'x'"),

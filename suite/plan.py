@@ -1,0 +1,135 @@
+"""What a session trains, and how: a plan of experiments, and executors that run it.
+
+At session start the fixtures ask :func:`plan_for` which experiments the collected claims need
+and how long each one's chain of sequential steps is; an executor then runs the plan, and each
+experiment fixture waits on its result. The plan is plain data (names and step counts), so
+another executor (Ray, past one machine) can run the same plan.
+
+* :class:`LazyExecutor` (CPU, and every pytest-xdist worker): an experiment trains when its
+  fixture first asks for it, as before the plan existed. Two CPU cores are busy with one stack
+  already; running two at once only interleaves them.
+* :class:`StreamExecutor` (one CUDA device): every planned experiment starts at once in its own
+  thread and CUDA stream, the longest chain first. A stack of small MLPs leaves an H100 nearly
+  idle, so the experiments overlap instead of queueing, and the session takes about as long as
+  its longest chain.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from suite.profiles import Profile
+
+Run = Callable[[str], Any]  # experiment name -> its result
+
+
+@dataclass(frozen=True)
+class Job:
+    """One experiment of the plan and its chain: the optimizer steps it takes one after another."""
+
+    name: str
+    steps: int
+
+
+@dataclass(frozen=True)
+class Plan:
+    jobs: tuple[Job, ...]  # longest chain first
+
+    @property
+    def names(self) -> list[str]:
+        return [job.name for job in self.jobs]
+
+
+def chain_steps(name: str, cfg: Any) -> int:
+    """Sequential steps of experiment ``name`` at its epoch budget (stacks train one by one)."""
+
+    def steps(epochs: int, batch: int) -> int:
+        return epochs * math.ceil(cfg.n_train / batch)
+
+    if name in ("random_labels", "width_sweep", "label_corruption"):
+        return steps(cfg.epochs, cfg.batch_size)
+    if name == "interpolation":
+        return steps(cfg.epochs, cfg.small[0]) + steps(cfg.epochs, cfg.large[0])
+    if name == "batch_sweep":
+        return sum(steps(cfg.epochs, b) for b in cfg.batch_sizes)
+    if name == "measures":  # one stack per (batch, lr) of the one-at-a-time grid
+        stacks = {(b, cfg.base_lr) for b in cfg.batch_sizes} | {
+            (cfg.base_batch, lr) for lr in cfg.lrs
+        }
+        return sum(steps(cfg.epochs, b) for b, _ in stacks)
+    raise ValueError(f"no experiment named {name!r}")
+
+
+def plan_for(names: Iterable[str], profile: Profile) -> Plan:
+    """The experiments ``names`` (each once) at ``profile``, the longest chain first."""
+    jobs = {name: Job(name, chain_steps(name, profile.experiment(name))) for name in names}
+    return Plan(tuple(sorted(jobs.values(), key=lambda j: (-j.steps, j.name))))
+
+
+class Executor(Protocol):
+    def start(self, plan: Plan, run: Run) -> None:
+        """Begin the plan; ``run(name)`` trains (or reads from the cache) one experiment."""
+
+    def result(self, name: str) -> Any:
+        """The result of a planned experiment, waiting for it; errors are raised here."""
+
+
+class LazyExecutor:
+    """Runs an experiment when it is first asked for, once; what the CPU path always did."""
+
+    def __init__(self) -> None:
+        self._run: Run | None = None
+        self._done: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def start(self, plan: Plan, run: Run) -> None:
+        self._run = run
+
+    def result(self, name: str) -> Any:
+        if self._run is None:
+            raise RuntimeError("the executor has not been started")
+        with self._lock:
+            if name not in self._done:
+                self._done[name] = self._run(name)
+            return self._done[name]
+
+
+class StreamExecutor:
+    """Every job at once, each in a thread with a CUDA stream of its own, longest first."""
+
+    def __init__(self, device: str):
+        self.device = device
+        self._futures: dict[str, Future] = {}
+        self._pool: ThreadPoolExecutor | None = None
+
+    def start(self, plan: Plan, run: Run) -> None:
+        import torch
+
+        self._pool = ThreadPoolExecutor(max_workers=max(1, len(plan.jobs)))
+
+        def on_own_stream(name: str) -> Any:
+            with torch.cuda.device(self.device), torch.cuda.stream(torch.cuda.Stream()):
+                result = run(name)
+                torch.cuda.current_stream().synchronize()
+                return result
+
+        for name in plan.names:  # submitted in plan order: the longest chain starts first
+            self._futures[name] = self._pool.submit(on_own_stream, name)
+        self._pool.shutdown(wait=False)
+
+    def result(self, name: str) -> Any:
+        if name not in self._futures:
+            raise KeyError(f"{name} is not in the plan ({', '.join(self._futures)})")
+        return self._futures[name].result()
+
+
+def executor_for(device: str, workers: int) -> Executor:
+    """Streams on a CUDA device in a single-process run; otherwise experiments as asked."""
+    if device.startswith("cuda") and workers <= 1:
+        return StreamExecutor(device)
+    return LazyExecutor()
