@@ -6,8 +6,10 @@ same tidy frames.
 
 from __future__ import annotations
 
+import queue
 import threading
 import time
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -22,16 +24,9 @@ from suite.plan import Executor, StreamExecutor, executor_for, plan_for
 from suite.splits import MnistSplits, load_mnist
 from suite.training import device_name
 
-_TERMINAL = threading.Lock()  # experiments of a plan may report from their own threads
-
 
 def _say(config: pytest.Config, message: str) -> None:
-    """A progress line on the terminal even while pytest captures output."""
-    with _TERMINAL:
-        _say_now(config, message)
-
-
-def _say_now(config: pytest.Config, message: str) -> None:
+    """A progress line on the terminal even while pytest captures output (main thread only)."""
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     capture = config.pluginmanager.get_plugin("capturemanager")
     if reporter is None:
@@ -68,30 +63,65 @@ def mnist(gen_settings: Settings, pytestconfig: pytest.Config) -> MnistSplits:
     )
 
 
+class Cancelled(RuntimeError):
+    """The session ended while an experiment of its plan was still training in a thread."""
+
+
+class _Messages:
+    """Progress from any thread: printed at once on the main thread, queued from the others
+    (pytest's capture is not thread-safe) until the main thread drains the queue."""
+
+    def __init__(self, config: pytest.Config):
+        self.config = config
+        self.queue: queue.SimpleQueue[str] = queue.SimpleQueue()
+        self.stopped = threading.Event()
+
+    def say(self, message: str) -> None:
+        if self.stopped.is_set():
+            raise Cancelled("the session ended; the checkpoints keep what was trained")
+        if threading.current_thread() is threading.main_thread():
+            _say(self.config, message)
+        else:
+            self.queue.put(message)
+
+    def drain(self) -> None:
+        while not self.queue.empty():
+            _say(self.config, self.queue.get_nowait())
+
+
 @pytest.fixture(scope="session")
 def gen_executor(
     gen_settings: Settings, mnist: MnistSplits, request: pytest.FixtureRequest
-) -> Executor:
+) -> Iterator[Executor]:
     """The session's plan (every experiment a collected test asks for), started."""
     config = request.config
     wanted = {name for item in request.session.items for name in item.fixturenames}
     plan = plan_for(sorted(wanted & set(RUNNERS)), gen_settings.profile)
     workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
-    executor = executor_for(gen_settings.device, workers)
+    messages = _Messages(config)
+    executor = executor_for(gen_settings.device, workers, on_wait=messages.drain)
     if isinstance(executor, StreamExecutor) and plan.jobs:
         chains = ", ".join(f"{j.name} {j.steps}" for j in plan.jobs)
-        _say(
-            config,
-            f"plan: {len(plan.jobs)} experiments at once on {gen_settings.device} ({chains} steps)",
-        )
-    executor.start(plan, lambda name: obtain(name, gen_settings, mnist, config))
-    return executor
+        where = gen_settings.device
+        _say(config, f"plan: {len(plan.jobs)} experiments at once on {where} ({chains} steps)")
+    executor.start(plan, lambda name: obtain(name, gen_settings, mnist, config, messages.say))
+    yield executor
+    messages.stopped.set()
+    if isinstance(executor, StreamExecutor):
+        executor.cancel()
 
 
 def obtain(
-    name: str, settings: Settings, data: MnistSplits, config: pytest.Config
+    name: str,
+    settings: Settings,
+    data: MnistSplits,
+    config: pytest.Config,
+    say: Callable[[str], None] | None = None,
 ) -> ExperimentResult:
-    """The experiment's result from the run cache, training it first if it is not there."""
+    """The experiment's result from the run cache, training it first if it is not there.
+
+    ``say`` prints progress (default: on the terminal, from the main thread)."""
+    say = say or (lambda message: _say(config, message))
     cfg = settings.profile.experiment(name)
     seeds = settings.seeds_for(name)
     settings_of_name = settings.profile.as_dict()[name]
@@ -104,19 +134,19 @@ def obtain(
         if settings.fresh:
             checkpoints.clear()
         elif checkpoints.root.is_dir() and any(checkpoints.root.iterdir()):
-            _say(config, f"{name}: resuming from the checkpoints in {checkpoints.root}")
+            say(f"{name}: resuming from the checkpoints in {checkpoints.root}")
         where = (
             f"{settings.device} ({settings.profile_name}, seed base {seeds.base}, "
             f"{settings.engine} engine)"
         )
-        _say(config, f"{name}: training {len(seeds)} seeds on {where}")
+        say(f"{name}: training {len(seeds)} seeds on {where}")
         try:
             result = RUNNERS[name](
                 cfg,
                 data,
                 seeds,
                 profile=settings.profile_name,
-                progress=lambda m: _say(config, m),
+                progress=say,
                 checkpoints=checkpoints,
                 engine=settings.engine,
             )
@@ -131,11 +161,11 @@ def obtain(
     if not cached:
         checkpoints.clear()  # the finished result is in the cache now
     if cached:
-        _say(config, f"{name}: read from the run cache ({key}, {time.perf_counter() - t0:.1f} s)")
+        say(f"{name}: read from the run cache ({key}, {time.perf_counter() - t0:.1f} s)")
     else:
         seconds = max(result.seconds, 1e-9)
         rate = f"{result.steps / seconds:.0f} steps/s, {result.samples / seconds:.0f} samples/s"
-        _say(config, f"{name}: trained in {result.seconds:.1f} s ({rate})")
+        say(f"{name}: trained in {result.seconds:.1f} s ({rate})")
     return result
 
 

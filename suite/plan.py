@@ -20,6 +20,7 @@ import math
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FuturesTimeout
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -100,10 +101,17 @@ class LazyExecutor:
 
 
 class StreamExecutor:
-    """Every job at once, each in a thread with a CUDA stream of its own, longest first."""
+    """Every job at once, each in a thread with a CUDA stream of its own, longest first.
 
-    def __init__(self, device: str):
+    The worker threads must not touch pytest's terminal; ``on_wait`` is called on the waiting
+    (main) thread about twice a second while a result is pending, so progress the workers
+    queued is printed from there. ``cancel`` drops jobs not yet started (a job running stops at
+    its next progress report if its ``run`` checks, as the fixtures' does).
+    """
+
+    def __init__(self, device: str, on_wait: Callable[[], None] | None = None):
         self.device = device
+        self.on_wait = on_wait or (lambda: None)
         self._futures: dict[str, Future] = {}
         self._pool: ThreadPoolExecutor | None = None
 
@@ -111,8 +119,11 @@ class StreamExecutor:
         import torch
 
         self._pool = ThreadPoolExecutor(max_workers=max(1, len(plan.jobs)))
+        cuda = torch.device(self.device).type == "cuda"
 
         def on_own_stream(name: str) -> Any:
+            if not cuda:  # the same threads without streams (what the CPU tests exercise)
+                return run(name)
             with torch.cuda.device(self.device), torch.cuda.stream(torch.cuda.Stream()):
                 result = run(name)
                 torch.cuda.current_stream().synchronize()
@@ -120,16 +131,27 @@ class StreamExecutor:
 
         for name in plan.names:  # submitted in plan order: the longest chain starts first
             self._futures[name] = self._pool.submit(on_own_stream, name)
-        self._pool.shutdown(wait=False)
 
     def result(self, name: str) -> Any:
         if name not in self._futures:
             raise KeyError(f"{name} is not in the plan ({', '.join(self._futures)})")
-        return self._futures[name].result()
+        future = self._futures[name]
+        while True:
+            try:
+                return future.result(timeout=0.5)
+            except FuturesTimeout:
+                self.on_wait()
+            finally:
+                if future.done():
+                    self.on_wait()
+
+    def cancel(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
 
 
-def executor_for(device: str, workers: int) -> Executor:
+def executor_for(device: str, workers: int, on_wait: Callable[[], None] | None = None) -> Executor:
     """Streams on a CUDA device in a single-process run; otherwise experiments as asked."""
     if device.startswith("cuda") and workers <= 1:
-        return StreamExecutor(device)
+        return StreamExecutor(device, on_wait)
     return LazyExecutor()

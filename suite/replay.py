@@ -16,6 +16,7 @@ tests hold it to the plain loop bit for bit.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from contextlib import nullcontext
 
@@ -23,6 +24,8 @@ import torch
 from torch import Tensor
 
 from suite.steps import Stepper
+
+_PREPARING = threading.Lock()
 
 
 class IndexFeed:
@@ -74,10 +77,13 @@ class EpochRunner:
     def run_epoch(self) -> None:
         """The epoch whose order the feed holds now."""
         if not self.ready:
-            if self.warm_up:
-                self._warm_up()
-            if self.use_graphs:
-                self.graphs = self._capture()
+            # one stack at a time: compilation is not thread-safe, and a capture fails when
+            # another thread syncs the device meanwhile (the plan trains stacks in threads)
+            with _PREPARING:
+                if self.warm_up:
+                    self._warm_up()
+                if self.use_graphs:
+                    self.graphs = self._capture()
             self.ready = True
         if self.graphs is not None:
             for graph in self.graphs:
@@ -114,14 +120,14 @@ class EpochRunner:
         parts: list[Sequence[Tensor]] = [full, self.feed.batches[len(full) :]]
         graphs = []
         pool = None
+        side = torch.cuda.Stream()  # this stack's own capture stream, not the process-wide one
         for batches in parts:
             if not batches:
                 continue
             graph = torch.cuda.CUDAGraph()
-            with torch.cuda.graph(graph, pool=pool):
+            with torch.cuda.graph(graph, pool=pool, stream=side, capture_error_mode="thread_local"):
                 for idx in batches:
                     self.step(idx)
             pool = graph.pool()
             graphs.append(graph)
-        torch.cuda.synchronize()
         return graphs

@@ -17,6 +17,7 @@ Both modes compute the same mathematics; they differ by floating-point summation
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -35,8 +36,8 @@ EPS = 1e-8
 #: by sqrt(v), which can magnify that on near-zero gradients by ~1e4 over a few steps, so 1e-9
 #: leaves room without hiding a wrong formula (a wrong bias correction moves parameters ~1e-3).
 MODE_TOLERANCE = 1e-9
-#: stacks of one session compile one graph per batch shape each; dynamo's default of 8 per
-#: function would fall back to eager silently after the eighth stack.
+#: stacks of one session compile one graph per batch shape and learning rate each; dynamo's
+#: default of 8 per function would stop a run (fullgraph) after the eighth.
 RECOMPILE_LIMIT = 256
 
 
@@ -266,16 +267,22 @@ def adam_step(
 
 
 _COMPILED: list[Any] = []
+_COMPILING = threading.Lock()
 
 
 def _compiled_step() -> Any:
     """:func:`adam_step` through ``torch.compile``, made once per process (dynamo then keeps
-    one graph per stack and batch shape: the guards are on shapes and the plan's tensors)."""
-    if not _COMPILED:
-        import torch._dynamo.config as dynamo_config
+    one graph per stack shape and learning rate: the guards are on shapes and constants).
 
-        dynamo_config.recompile_limit = max(dynamo_config.recompile_limit, RECOMPILE_LIMIT)
-        _COMPILED.append(torch.compile(adam_step, fullgraph=True, dynamic=False))
+    Dynamo's settings are per thread (torch >= 2.12), so the recompile limit is raised in every
+    thread that asks, not only in the first (the plan runs experiments in threads on CUDA).
+    """
+    import torch._dynamo.config as dynamo_config
+
+    dynamo_config.recompile_limit = max(dynamo_config.recompile_limit, RECOMPILE_LIMIT)
+    with _COMPILING:
+        if not _COMPILED:
+            _COMPILED.append(torch.compile(adam_step, fullgraph=True, dynamic=False))
     return _COMPILED[0]
 
 

@@ -114,6 +114,8 @@ def train(
 
     if graphs is None:
         graphs = engine == "compiled" and device.type == "cuda" and torch.cuda.is_available()
+    if graphs and engine != "compiled":
+        raise ValueError("CUDA graphs need engine='compiled' (its state is allocated up front)")
     feed = IndexFeed(len(schedule.generators), n, batch_size, device)
     runner = EpochRunner(step, feed, warm_up=graphs, graphs=graphs)
     every = checkpoint_every or max(1, epochs // 20)

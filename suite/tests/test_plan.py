@@ -72,3 +72,25 @@ def test_the_stream_executor_runs_every_job_on_its_own_stream():
     assert executor.result("width_sweep") == "width_sweep"
     default = torch.cuda.default_stream().cuda_stream
     assert len(set(seen.values())) == 2 and default not in seen.values()
+
+
+def test_the_stream_executor_starts_every_job_and_relays_progress_on_the_waiting_thread():
+    posted, printed = [], []
+    gate = threading.Event()
+
+    def run(name):
+        posted.append((name, threading.current_thread() is threading.main_thread()))
+        if name == "width_sweep":
+            gate.wait(5)  # held until the other job has run: both run at once
+        else:
+            gate.set()
+        return name
+
+    executor = StreamExecutor("cpu", on_wait=lambda: printed.append("drained"))
+    executor.start(plan_for(["random_labels", "width_sweep"], CI), run)
+    assert executor.result("width_sweep") == "width_sweep"
+    assert executor.result("random_labels") == "random_labels"
+    assert sorted(posted) == [("random_labels", False), ("width_sweep", False)]
+    assert printed  # the waiting thread was handed the chance to print
+    with pytest.raises(KeyError, match="measures is not in the plan"):
+        executor.result("measures")

@@ -118,3 +118,28 @@ def test_an_unknown_engine_is_named():
     plan = stack_plan(BatchSchedule(members, N, 64, torch.device("cpu")), members)
     with pytest.raises(ValueError, match="unknown engine 'jit'"):
         make_step("jit", init_params(members), x, y, plan, 1e-3)
+
+
+def test_every_thread_that_compiles_gets_the_raised_recompile_limit():
+    import threading
+
+    import torch._dynamo.config as dynamo_config
+
+    from suite.steps import RECOMPILE_LIMIT, _compiled_step
+
+    seen = []
+
+    def in_thread():
+        _compiled_step()
+        seen.append(dynamo_config.recompile_limit)
+
+    thread = threading.Thread(target=in_thread)
+    thread.start()
+    thread.join()
+    assert seen[0] >= RECOMPILE_LIMIT
+
+
+def test_cuda_graphs_are_refused_for_the_eager_engine():
+    members, (x, y) = _width_stack(1), _data()
+    with pytest.raises(ValueError, match="CUDA graphs need engine='compiled'"):
+        train(members, x, y, batch_size=64, lr=1e-3, epochs=1, engine="eager", graphs=True)
