@@ -116,8 +116,8 @@ CLAIMS: dict[str, ClaimSpec] = {
             "sizes 500..5000.",
             undecided_at={
                 "ci": "simulated power at 3 seeds 0.12 for the effect measured (tau ~0.1-0.2; "
-                "~85 seeds for 0.9), and the verdict changed across seed sets (inconclusive, "
-                "supported, refuted)"
+                "~85 seeds for 0.9, ci trains 6), and the verdict changed across seed sets "
+                "(inconclusive, supported, refuted)"
             },
         ),
         ClaimSpec(
@@ -128,8 +128,8 @@ CLAIMS: dict[str, ClaimSpec] = {
             "across batch sizes 500..5000.",
             undecided_at={
                 "ci": "simulated power at 3 seeds 0.12 for the effect measured (tau ~0.1-0.2; "
-                "~85 seeds for 0.9), and the verdict changed across seed sets (inconclusive, "
-                "supported, refuted)"
+                "~85 seeds for 0.9, ci trains 6), and the verdict changed across seed sets "
+                "(inconclusive, supported, refuted)"
             },
         ),
         ClaimSpec(
