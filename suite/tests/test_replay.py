@@ -118,21 +118,22 @@ def test_cuda_compiled_equals_eager_to_float32_round_off():
         torch.testing.assert_close(a, b, atol=1e-4, rtol=0)
 
 
-@CUDA
-def test_stacks_compiled_and_captured_in_threads_equal_the_same_stacks_one_after_another():
-    """What the plan does on CUDA: stacks of different shapes and lrs in threads with streams."""
+@pytest.mark.parametrize("device", ["cpu", pytest.param("cuda", marks=CUDA)])
+def test_stacks_compiled_in_threads_equal_the_same_stacks_one_after_another(device):
+    """What the plan does on CUDA: stacks of different shapes and lrs compiled (and there
+    captured) in threads, each on its own stream; on CPU the same threads without streams."""
     from suite.plan import StreamExecutor, plan_for
     from suite.profiles import CI
 
-    members, x, y = _setup("cuda")
-    settings = {"random_labels": (BATCH, 1e-2), "width_sweep": (64, 3e-3)}
+    members, x, y = _setup(device)
+    settings = {"random_labels": (BATCH, 1e-2), "width_sweep": (40, 1e-2)}  # 48+8, 40 wide
 
     def run(name):
         batch, lr = settings[name]
         return train(members, x, y, batch_size=batch, lr=lr, epochs=2, engine="compiled")
 
     serial = {name: run(name) for name in settings}
-    executor = StreamExecutor("cuda:0")
+    executor = StreamExecutor("cuda:0" if device == "cuda" else "cpu")
     executor.start(plan_for(list(settings), CI), run)
     for name in settings:
         for a, b in zip(serial[name], executor.result(name), strict=True):
