@@ -120,7 +120,9 @@ def train(
     runner = EpochRunner(step, feed, warm_up=graphs, graphs=graphs)
     every = checkpoint_every or max(1, epochs // 20)
     carry = [] if carry is None else carry
-    start = _resume(checkpoint, step, schedule, carry)
+    start, stopped = _resume(checkpoint, step, schedule, carry)
+    if stopped:  # the hook had ended this run before the process was stopped
+        return padded()
     if start == 0 and on_epoch is not None:
         on_epoch(0, padded())
     for epoch in range(start + 1, epochs + 1):
@@ -137,6 +139,7 @@ def train(
                     "optimizer": step.state_dict(),
                     "generators": schedule.state(),
                     "carry": list(carry),
+                    "stopped": stop,
                 }
             )
         if stop:
@@ -146,15 +149,16 @@ def train(
 
 def _resume(
     checkpoint: Checkpoint | None, step: Any, schedule: BatchSchedule, carry: list[Any]
-) -> int:
-    """Load a saved state into the live objects; the epoch to continue after (0: fresh start)."""
+) -> tuple[int, bool]:
+    """Load a saved state into the live objects: the epoch to continue after (0: fresh start),
+    and whether the hook had stopped the run there (then there is nothing left to train)."""
     state = checkpoint.load() if checkpoint is not None else None
     if state is None:
-        return 0
+        return 0, False
     with torch.no_grad():
         for p, saved in zip(step.params, state["params"], strict=True):
             p.copy_(saved)
     step.load_state_dict(state["optimizer"])
     schedule.set_state(state["generators"])
     carry[:] = state["carry"]
-    return int(state["epoch"])
+    return int(state["epoch"]), bool(state.get("stopped", False))

@@ -82,3 +82,23 @@ def test_a_torn_checkpoint_is_ignored_and_removed(tmp_path, content):
     path.write_bytes(content)
     assert Checkpoint(path).load() is None
     assert not path.exists()
+
+
+def test_a_run_its_hook_stopped_resumes_as_stopped(tmp_path):
+    """Resuming a stack whose hook ended it (every member fitted) trains nothing more."""
+    torch.manual_seed(0)
+    x, y = torch.rand(96, 784), torch.randint(0, 10, (96,))
+    members = [Member((8,), 1, 2)]
+    calls = []
+
+    def stop_at_two(epoch, params):
+        calls.append(epoch)
+        return epoch == 2
+
+    ckpt = Checkpoint(tmp_path / "train.pt")
+    kwargs = dict(batch_size=32, lr=1e-2, epochs=10, on_epoch=stop_at_two, checkpoint=ckpt)
+    first = train(members, x, y, **kwargs)
+    again = train(members, x, y, **kwargs)
+    assert calls == [0, 1, 2]  # the resumed call neither trained nor asked the hook again
+    for a, b in zip(first, again, strict=True):
+        assert torch.equal(a, b)
