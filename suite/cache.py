@@ -89,6 +89,10 @@ class RunCache:
                 log.write(f"{key} pid={os.getpid()}\n")
             return result, False
 
+    def holds(self, key: str) -> bool:
+        """Whether ``key`` has an entry (not checked for damage: ``get_or_run`` does that)."""
+        return (self.root / key / RESULT).is_file()
+
     def _read(self, key: str) -> ExperimentResult | None:
         entry = self.root / key
         if not entry.exists():

@@ -12,17 +12,17 @@ import time
 from collections.abc import Callable, Iterator
 
 import pytest
+import torch
 
-from suite.cache import RunCache, cache_key
-from suite.checkpoints import Checkpoints
+from suite.cache import RunCache
 from suite.claim import Claim
 from suite.engine import configure_precision
 from suite.experiments import RUNNERS
 from suite.frames import ExperimentResult
+from suite.jobs import JobSpec, run_job
 from suite.options import SETTINGS_KEY, Settings
 from suite.plan import Executor, StreamExecutor, executor_for, plan_for
 from suite.splits import MnistSplits, load_mnist
-from suite.training import device_name
 
 
 def _say(config: pytest.Config, message: str) -> None:
@@ -99,7 +99,17 @@ def gen_executor(
     plan = plan_for(sorted(wanted & set(RUNNERS)), gen_settings.profile)
     workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
     messages = _Messages(config)
-    executor = executor_for(gen_settings.device, workers, on_wait=messages.drain)
+    if gen_settings.executor == "ray":
+        from suite.ray_executor import RayExecutor
+
+        executor: Executor = RayExecutor(
+            gen_settings.ray_address,
+            lambda name: job_spec(name, gen_settings, mnist),
+            lambda name, train: obtain(name, gen_settings, mnist, config, messages.say, train),
+            say=messages.say,
+        )
+    else:
+        executor = executor_for(gen_settings.device, workers, on_wait=messages.drain)
     if isinstance(executor, StreamExecutor) and plan.jobs:
         chains = ", ".join(f"{j.name} {j.steps}" for j in plan.jobs)
         where = gen_settings.device
@@ -107,8 +117,26 @@ def gen_executor(
     executor.start(plan, lambda name: obtain(name, gen_settings, mnist, config, messages.say))
     yield executor
     messages.stopped.set()
-    if isinstance(executor, StreamExecutor):
+    if hasattr(executor, "cancel"):
         executor.cancel()
+
+
+def job_spec(name: str, settings: Settings, data: MnistSplits) -> JobSpec:
+    """Experiment ``name`` of this session as plain data (what any executor needs)."""
+    return JobSpec(
+        name=name,
+        config=settings.profile.experiment(name),
+        config_dict=settings.profile.as_dict()[name],
+        seeds=settings.seeds_for(name),
+        profile=settings.profile_name,
+        engine=settings.engine,
+        device=settings.device,
+        data_root=settings.data_root,
+        checksum=data.checksum,
+        cache_dir=settings.cache_dir,
+        fresh=settings.fresh,
+        threads=torch.get_num_threads(),
+    )
 
 
 def obtain(
@@ -117,51 +145,24 @@ def obtain(
     data: MnistSplits,
     config: pytest.Config,
     say: Callable[[str], None] | None = None,
+    train: Callable[[JobSpec], ExperimentResult] | None = None,
 ) -> ExperimentResult:
     """The experiment's result from the run cache, training it first if it is not there.
 
-    ``say`` prints progress (default: on the terminal, from the main thread)."""
+    ``say`` prints progress (default: on the terminal, from the main thread); ``train`` trains
+    the job elsewhere (default: here, :func:`suite.jobs.run_job`). Only this process writes the
+    cache, and only a finished result."""
     say = say or (lambda message: _say(config, message))
-    cfg = settings.profile.experiment(name)
-    seeds = settings.seeds_for(name)
-    settings_of_name = settings.profile.as_dict()[name]
-    device = device_name(settings.device)
-    key = cache_key(name, settings_of_name, seeds.ids, data.checksum, device, settings.engine)
-
-    checkpoints = Checkpoints(settings.cache_dir / "checkpoints" / key)
-
-    def compute() -> ExperimentResult:
-        if settings.fresh:
-            checkpoints.clear()
-        elif checkpoints.root.is_dir() and any(checkpoints.root.iterdir()):
-            say(f"{name}: resuming from the checkpoints in {checkpoints.root}")
-        where = (
-            f"{settings.device} ({settings.profile_name}, seed base {seeds.base}, "
-            f"{settings.engine} engine)"
-        )
-        say(f"{name}: training {len(seeds)} seeds on {where}")
-        try:
-            result = RUNNERS[name](
-                cfg,
-                data,
-                seeds,
-                profile=settings.profile_name,
-                progress=say,
-                checkpoints=checkpoints,
-                engine=settings.engine,
-            )
-            result.extra.update(seed_base=seeds.base, seed_ids=list(seeds.ids))
-            return result
-        except FloatingPointError:
-            checkpoints.clear()  # a diverged state must not be resumed next time
-            raise
-
+    spec = job_spec(name, settings, data)
+    train = train or (lambda job: run_job(job, data, say))
     t0 = time.perf_counter()
-    result, cached = RunCache(settings.cache_dir).get_or_run(key, compute, fresh=settings.fresh)
+    result, cached = RunCache(settings.cache_dir).get_or_run(
+        spec.key, lambda: train(spec), fresh=settings.fresh
+    )
     if not cached:
-        checkpoints.clear()  # the finished result is in the cache now
+        spec.checkpoints.clear()  # the finished result is in the cache now
     if cached:
-        say(f"{name}: read from the run cache ({key}, {time.perf_counter() - t0:.1f} s)")
+        say(f"{name}: read from the run cache ({spec.key}, {time.perf_counter() - t0:.1f} s)")
     else:
         seconds = max(result.seconds, 1e-9)
         rate = f"{result.steps / seconds:.0f} steps/s, {result.samples / seconds:.0f} samples/s"

@@ -5,6 +5,7 @@ Bad input is a ``pytest.UsageError``: one line, exit code 4, and nothing written
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import tempfile
 from dataclasses import dataclass
@@ -30,6 +31,16 @@ _OPTIONS = [
         "gen_engine",
         "auto",
         "training step: auto (compiled on CUDA, eager on CPU), eager or compiled",
+    ),
+    (
+        "gen_executor",
+        "local",
+        "who trains the session's plan: local (this process) or ray (a Ray cluster; extra 'ray')",
+    ),
+    (
+        "gen_ray_address",
+        "",
+        "Ray cluster to join: auto or host:port (default: start a local Ray instance)",
     ),
     ("gen_seeds", "", "number of independent seeds per experiment (default: the profile's)"),
     (
@@ -77,6 +88,8 @@ class Settings:
     fresh: bool
     seed_base: int = 0
     engine: str = "eager"
+    executor: str = "local"
+    ray_address: str = ""
 
     @property
     def profile_name(self) -> str:
@@ -153,7 +166,20 @@ def resolve(config: pytest.Config, worker_index: int | None = None) -> Settings:
         fresh=bool(config.getoption("gen_fresh")),
         seed_base=seed_base,
         engine=_engine(_value(config, "gen_engine"), device),
+        executor=_executor(_value(config, "gen_executor")),
+        ray_address=_value(config, "gen_ray_address").strip(),
     )
+
+
+def _executor(requested: str) -> str:
+    requested = requested.strip().lower()
+    if requested not in {"local", "ray"}:
+        raise pytest.UsageError(f"--gen-executor must be local or ray, got {requested!r}")
+    if requested == "ray" and importlib.util.find_spec("ray") is None:
+        raise pytest.UsageError(
+            "--gen-executor ray: Ray is not installed; install the extra: pip install -e '.[ray]'"
+        )
+    return requested
 
 
 def _engine(requested: str, device: str) -> str:

@@ -194,7 +194,7 @@ CI = Profile(
     ),
     # Sized from the stability runs (README "How stable are the verdicts"): random labels and
     # the width sweep from the rules' simulation before any set ran; the batch sweep after 3 of
-    # 16 sets at 3 seeds left both sensitivity claims inconclusive (z -0.9 .. -1.5 against a
+    # 20 sets at 3 seeds left both sensitivity claims inconclusive (z -0.9 .. -1.5 against a
     # mean of -2.9: z grows as sqrt(seeds), so 6 seeds put a miss ~2.4 sd away).
     experiment_seeds={"random_labels": 10, "width_sweep": 20, "batch_sweep": 6},
 )

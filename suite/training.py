@@ -103,6 +103,9 @@ def train(
     (default: every 5% of the run) and at the end, and a saved state is resumed from.
     """
     device = x.device
+    # Denormals flushed to zero in *this* thread (suite.engine sets it at import, but the flag
+    # is per thread: a Ray worker or a plan thread may train in a thread created before that).
+    torch.set_flush_denormal(True)
     initial = params if params is not None else init_params(members, device)
     n = x.shape[0] if subsets is None else subsets.n
     schedule = BatchSchedule(members, n, batch_size, device, subsets)

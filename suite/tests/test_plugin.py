@@ -11,6 +11,7 @@ in parallel, which keeps the file well under a minute on 2 idle CPU cores.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import os
 import re
@@ -306,6 +307,20 @@ def fresh_runs(project: Path) -> Iterator[dict[str, Pending]]:
             report="report-failing",
         ),
     }
+    if RAY:
+        # the same two runs through a local Ray instance (--gen-executor ray)
+        runs["ray"] = start_pytest(
+            project, "claims", "--gen-executor=ray", cache="cache-ray", report="report-ray"
+        )
+        runs["ray-failing"] = start_pytest(
+            project,
+            "claims/test_width.py",
+            "--gen-executor=ray",
+            "--junitxml=junit-ray-failing.xml",
+            profile="tiny-diverge",
+            cache="cache-ray-failing",
+            report="report-ray-failing",
+        )
     yield runs
     for run in runs.values():
         run.stop()
@@ -357,11 +372,14 @@ def reruns(project: Path, serial_run: Run) -> Iterator[dict[str, Pending]]:
 # --- bad input ----------------------------------------------------------------------------
 
 PROC_MISSING = not Path("/proc/self").is_dir()
+RAY = importlib.util.find_spec("ray") is not None
+NEEDS_RAY = pytest.mark.skipif(not RAY, reason="Ray is not installed (extra 'ray')")
 USAGE_ERRORS = [
     # (args, text the one line says); run in a directory holding a file "a-file"
     (["--gen-profile", "papr"], "--gen-profile: unknown profile 'papr'"),
     (["--gen-device", "tpu"], "--gen-device must be auto, cpu or cuda, got 'tpu'"),
     (["--gen-engine", "jit"], "--gen-engine must be auto, eager or compiled, got 'jit'"),
+    (["--gen-executor", "slurm"], "--gen-executor must be local or ray, got 'slurm'"),
     (["--gen-seeds", "0"], "--gen-seeds must be >= 1, got 0"),
     (["--gen-seeds", "x"], "--gen-seeds must be an integer, got 'x'"),
     (["--gen-seed-base", "x"], "--gen-seed-base must be an integer, got 'x'"),
@@ -416,6 +434,36 @@ def assert_usage_error(pytester: pytest.Pytester, args: list[str], says: str) ->
 @pytest.mark.parametrize(("args", "says"), USAGE_ERRORS)
 def test_bad_input_is_a_one_line_usage_error_that_writes_nothing(pytester, args, says):
     assert_usage_error(pytester, args, says)
+
+
+def test_the_ray_executor_without_ray_names_the_extra(pytester, monkeypatch):
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "ray" else find_spec(name, *a)
+    )
+    says = "--gen-executor ray: Ray is not installed; install the extra: pip install -e '.[ray]'"
+    assert_usage_error(pytester, ["--gen-executor", "ray"], says)
+
+
+@NEEDS_RAY
+def test_ray_gives_the_statistics_and_verdicts_of_a_local_run(fresh_runs, serial_run):
+    ray_run = fresh_runs["ray"].result()
+    assert ray_run.ret == serial_run.ret, ray_run.output
+    assert "submitted to Ray" in ray_run.stdout, ray_run.output
+    local, remote = serial_run.claims(), ray_run.claims()
+    assert local.keys() == remote.keys()
+    for claim in local:
+        same_claims(local[claim], remote[claim])
+
+
+@NEEDS_RAY
+def test_a_run_that_diverges_on_a_ray_worker_is_inconclusive_as_locally(fresh_runs, failing_run):
+    ray_run = fresh_runs["ray-failing"].result()
+    local = outcomes(failing_run.project / "junit-failing.xml")
+    remote = outcomes(ray_run.project / "junit-ray-failing.xml")
+    assert remote["width-monotone"] == local["width-monotone"] == "error", ray_run.output
+    assert ray_run.table()["width-monotone"][3] == "INCONCLUSIVE"
+    assert not any(k.startswith("width_sweep-") for k in ray_run.trainings)  # nothing cached
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a CUDA device")
