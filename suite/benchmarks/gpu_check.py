@@ -25,6 +25,8 @@ from pathlib import Path
 
 import torch
 
+from suite.stability import pytest_command
+
 
 def stages(out: Path, skip_paper: bool) -> list[tuple[str, list[str]]]:
     py = sys.executable
@@ -65,24 +67,10 @@ def stages(out: Path, skip_paper: bool) -> list[tuple[str, list[str]]]:
         ("project-compiled", [py, "-m", "suite.benchmarks.project_paper", "--engine", "compiled"]),
     ]
     if not skip_paper:
+        paper = out / "paper"
+        junit = f"--junitxml={paper / 'junit.xml'}"
         found.append(
-            (
-                "paper",
-                [
-                    py,
-                    "-m",
-                    "pytest",
-                    "suite/",
-                    "-m",
-                    "generalization",
-                    "--gen-profile",
-                    "paper",
-                    "-q",
-                    "-rs",
-                    f"--gen-report={out / 'paper' / 'index.html'}",
-                    f"--junitxml={out / 'paper' / 'junit.xml'}",
-                ],
-            )
+            ("paper", pytest_command("paper", 0, paper / "index.html", ["-q", "-rs", junit]))
         )
     return found
 
