@@ -83,7 +83,7 @@ class Claim:
         """Record the decision, then pass, fail or skip the test as the verdict says."""
         profile = self.settings.profile_name
         verdict, reason = decision.verdict, decision.reason
-        undecided = self.spec.undecided_at.get(profile)
+        undecided = self.spec.undecided(self.id, profile)
         if undecided:
             reason = (
                 f"undecided at {profile} by the catalog ({undecided}); this draw's rule "
