@@ -93,6 +93,19 @@ def _parser() -> argparse.ArgumentParser:
         "--out", metavar="DIR", help="output directory (default reports/stability-<profile>)"
     )
     stability.add_argument(
+        "--executor",
+        choices=("local", "ray"),
+        default="local",
+        help="where each set trains its experiments (--gen-executor; default local)",
+    )
+    stability.add_argument(
+        "--ray-address",
+        default="",
+        metavar="ADDR",
+        help="the Ray cluster every set joins (--gen-ray-address: auto or host:port); needed "
+        "with --executor ray when several sets run at once",
+    )
+    stability.add_argument(
         "--pytest-args",
         default="",
         metavar="ARGS",
@@ -155,7 +168,13 @@ def render_report(args: argparse.Namespace) -> int:
 
 def measure_stability(args: argparse.Namespace) -> int:
     from suite.profiles import PROFILES
-    from suite.stability import PROJECT_ROOT, pytest_command, run_stability, table_lines
+    from suite.stability import (
+        PROJECT_ROOT,
+        executor_args,
+        pytest_command,
+        run_stability,
+        table_lines,
+    )
 
     if args.profile not in PROFILES:
         raise CommandError(f"unknown profile {args.profile!r}; choose one of {', '.join(PROFILES)}")
@@ -164,8 +183,15 @@ def measure_stability(args: argparse.Namespace) -> int:
             raise CommandError(f"{name} must be >= {least}, got {value}")
     if args.workers < 1:
         raise CommandError(f"-n must be >= 1, got {args.workers}")
+    if args.executor == "local" and args.ray_address:
+        raise CommandError("--ray-address needs --executor ray")
+    if args.executor == "ray" and args.workers > 1 and not args.ray_address:
+        raise CommandError(
+            "-n > 1 with --executor ray: the sets must share one cluster; start it with "
+            "`ray start --head` and give --ray-address auto"
+        )
     out = Path(args.out) if args.out else PROJECT_ROOT / "reports" / f"stability-{args.profile}"
-    extra = shlex.split(args.pytest_args)
+    extra = executor_args(args.executor, args.ray_address) + shlex.split(args.pytest_args)
     summary = run_stability(
         args.profile,
         args.sets,

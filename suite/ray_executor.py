@@ -30,10 +30,12 @@ from suite.plan import Plan
 MAX_RETRIES = 3
 
 
-def _train_remotely(spec: JobSpec) -> ExperimentResult:
-    """The body of the Ray task: train ``spec`` in this worker; progress to its stdout (Ray
-    forwards worker output to the driver's terminal)."""
-    return run_job(spec, None, lambda message: print(message, flush=True))
+def _train_remotely(spec: JobSpec, progress: Any = None) -> ExperimentResult:
+    """The body of the Ray task: train ``spec`` in this worker. Progress lines go to
+    ``progress`` (a Ray queue the driver drains and prints on its terminal, which pytest's
+    capture would keep from Ray's own log forwarding), else to the worker's stdout."""
+    say = progress.put if progress is not None else lambda message: print(message, flush=True)
+    return run_job(spec, None, say)
 
 
 def connect(address: str) -> None:
@@ -65,11 +67,14 @@ class RayExecutor:
     ):
         self.address, self.spec_of, self.obtain, self.say = address, spec_of, obtain, say
         self.refs: dict[str, Any] = {}
+        self.progress: Any = None  # the workers' progress lines (a ray.util.queue.Queue)
 
     def start(self, plan: Plan, run: Callable[[str], Any]) -> None:
         import ray
+        from ray.util.queue import Queue
 
         connect(self.address)
+        self.progress = Queue()
         remote = ray.remote(max_retries=MAX_RETRIES)(_train_remotely)
         for name in plan.names:  # longest chain first
             spec = self.spec_of(name)
@@ -77,7 +82,7 @@ class RayExecutor:
                 continue
             needs = {"num_gpus": 1} if spec.device.startswith("cuda") else {"num_cpus": 1}
             spec = _on_worker_device(spec)
-            self.refs[name] = remote.options(**needs).remote(spec)
+            self.refs[name] = remote.options(**needs).remote(spec, self.progress)
             self.say(f"{name}: submitted to Ray ({needs})")
 
     def result(self, name: str) -> ExperimentResult:
@@ -87,10 +92,20 @@ class RayExecutor:
             ref = self.refs.get(name)
             if ref is None:  # the cache held it at start and lost it since: train it now
                 task = ray.remote(max_retries=MAX_RETRIES)(_train_remotely)
-                ref = task.options(**_needs(spec)).remote(_on_worker_device(spec))
+                ref = task.options(**_needs(spec)).remote(_on_worker_device(spec), self.progress)
+            while not ray.wait([ref], timeout=0.5)[0]:
+                self._relay()
+            self._relay()
             return ray.get(ref)
 
         return self.obtain(name, wait)
+
+    def _relay(self) -> None:
+        """Print the progress lines the workers queued (on the waiting, main thread)."""
+        waiting = self.progress.qsize()
+        if waiting:
+            for message in self.progress.get_nowait_batch(waiting):
+                self.say(message)
 
     def cancel(self) -> None:
         import ray

@@ -213,6 +213,15 @@ def pytest_command(profile: str, base: int, report: Path, extra: Sequence[str] =
     ]
 
 
+def executor_args(executor: str, ray_address: str = "") -> list[str]:
+    """The pytest options that send a set's experiments to ``executor`` ("local": none)."""
+    if executor == "local":
+        return []
+    return ["--gen-executor", executor] + (
+        ["--gen-ray-address", ray_address] if ray_address else []
+    )
+
+
 def finished_set(out: Path, base: int, profile: str) -> SetResult | None:
     """The set's result if its claims.json holds this profile's claims for this base, else None."""
     directory = set_dir(out, base)

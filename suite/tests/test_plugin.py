@@ -450,6 +450,8 @@ def test_ray_gives_the_statistics_and_verdicts_of_a_local_run(fresh_runs, serial
     ray_run = fresh_runs["ray"].result()
     assert ray_run.ret == serial_run.ret, ray_run.output
     assert "submitted to Ray" in ray_run.stdout, ray_run.output
+    # the workers' own progress lines, relayed by the driver past pytest's capture
+    assert re.search(r"^width_sweep: training \d+ seeds? on cpu", ray_run.stdout, re.M)
     local, remote = serial_run.claims(), ray_run.claims()
     assert local.keys() == remote.keys()
     for claim in local:

@@ -201,12 +201,42 @@ def test_the_pytest_command_runs_the_claims_of_one_seed_set():
 
 
 @pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ([], []),
+        (["--executor", "ray"], ["--gen-executor", "ray"]),
+        (
+            ["--executor", "ray", "--ray-address", "auto", "-n", "2"],
+            ["--gen-executor", "ray", "--gen-ray-address", "auto"],
+        ),
+    ],
+)
+def test_every_set_runs_on_the_executor_asked_for(tmp_path, monkeypatch, args, expected):
+    import suite.stability
+
+    commands = []
+
+    def run_stability(profile, sets, out, *, command, **kwargs):
+        commands.append(command(profile, 3, out / "base-3" / "index.html"))
+        return aggregate([], profile)
+
+    monkeypatch.setattr(suite.stability, "run_stability", run_stability)
+    extra = ["--pytest-args", "--gen-device cpu"]
+    assert main(["stability", "--out", str(tmp_path / "out"), *args, *extra]) == 0
+    (argv,) = commands
+    tail = argv[argv.index("no:cacheprovider") + 1 :]
+    assert tail == [*expected, "--gen-device", "cpu"]
+
+
+@pytest.mark.parametrize(
     ("args", "says"),
     [
         (["--profile", "papr"], "unknown profile 'papr'"),
         (["--sets", "0"], "--sets must be >= 1, got 0"),
         (["--first-base", "-1"], "--first-base must be >= 0, got -1"),
         (["-n", "0"], "-n must be >= 1, got 0"),
+        (["--ray-address", "auto"], "--ray-address needs --executor ray"),
+        (["--executor", "ray", "-n", "2"], "the sets must share one cluster"),
     ],
 )
 def test_bad_stability_arguments_are_one_line_errors(tmp_path, capsys, args, says):
