@@ -4,4 +4,4 @@
 accepts ``pytest_plugins`` only in this top-level conftest.
 """
 
-pytest_plugins = ["suite.plugin", "suite.fixtures", "pytester"]
+pytest_plugins = ["suite.plugin.hooks", "suite.plugin.fixtures", "pytester"]

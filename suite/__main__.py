@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from suite.mnist import (
+from suite.data.idx import (
     DATA_ROOT_ENV,
     MNIST_TEST_CLASS_COUNTS,
     MNIST_TRAIN_CLASS_COUNTS,
@@ -126,7 +126,7 @@ def _parser() -> argparse.ArgumentParser:
 def fetch_data(args: argparse.Namespace) -> int:
     import torch
 
-    from suite.splits import class_counts, load_mnist
+    from suite.data.splits import class_counts, load_mnist
 
     splits = load_mnist(args.data_root, progress=_say)
     train_counts = class_counts(torch.cat([splits.train_y, splits.val_y]))
@@ -207,8 +207,8 @@ def measure_stability(args: argparse.Namespace) -> int:
 
 
 def results_table(args: argparse.Namespace) -> int:
+    from suite.plugin.terminal import markdown_table
     from suite.report.files import read_results
-    from suite.terminal import markdown_table
 
     data = read_results(Path(args.results_dir))
     print("\n".join(markdown_table(data.claims, data.meta)))

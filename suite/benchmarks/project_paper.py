@@ -16,10 +16,10 @@ import time
 
 import torch
 
-from suite.engine import Member
+from suite.data.splits import load_mnist
 from suite.profiles import PAPER
-from suite.splits import load_mnist
-from suite.training import default_engine, train
+from suite.train.engine import Member
+from suite.train.training import default_engine, train
 
 DEFAULT_ENGINE = "eager"
 

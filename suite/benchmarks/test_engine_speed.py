@@ -15,11 +15,11 @@ import time
 import pytest
 import torch
 
-from suite.baseline import homework_loader, mlp, train_one_at_a_time
-from suite.engine import Member, derive_seed
+from suite.benchmarks.baseline import homework_loader, mlp, train_one_at_a_time
+from suite.data.splits import load_mnist
 from suite.profiles import WIDTHS
-from suite.splits import load_mnist
-from suite.training import train
+from suite.train.engine import Member, derive_seed
+from suite.train.training import train
 
 N_TRAIN, BATCH, LR, DEPTH = 5_000, 200, 3e-3, 3
 MIN_RATIO = {"cpu": 10.0, "cuda": 100.0}

@@ -6,7 +6,7 @@ or from a shared one (linear mode connectivity, Frankle et al. 2020).
 
 import pytest
 
-from suite import rules
+from suite.stats import rules
 
 
 @pytest.mark.generalization("interpolation-peak")

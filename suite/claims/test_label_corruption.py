@@ -9,7 +9,7 @@ and counts as fitting at budget + 1.
 
 import pytest
 
-from suite import rules
+from suite.stats import rules
 
 
 @pytest.mark.generalization("corruption-fit")

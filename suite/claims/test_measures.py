@@ -9,9 +9,9 @@ show a positive within-seed tau.
 
 import pytest
 
-from suite import rules
-from suite.claim import refuted_at
-from suite.measure_table import AXES
+from suite.plugin.claim import refuted_at
+from suite.stats import rules
+from suite.stats.grid import AXES
 
 
 @pytest.mark.generalization("sensitivity-granulated")

@@ -7,7 +7,7 @@ barrier of a curve is max_{a in [0,1]} L(a) - max(L(0), L(1)), for train and tes
 
 import pytest
 
-from suite import rules
+from suite.stats import rules
 
 
 @pytest.mark.generalization("shared-init-lower-barrier")

@@ -6,7 +6,7 @@ measured on the official 10,000 test images.
 
 import pytest
 
-from suite import rules
+from suite.stats import rules
 
 
 @pytest.mark.generalization("random-labels-fit")

@@ -3,8 +3,8 @@ generalization across batch sizes 500..5000."""
 
 import pytest
 
-from suite import rules
-from suite.claim import refuted_at
+from suite.plugin.claim import refuted_at
+from suite.stats import rules
 
 
 @pytest.mark.generalization("sensitivity-gap")

@@ -8,7 +8,7 @@ ascent (eps, steps and the probe set are in the profile's ``batch_sweep`` settin
 
 import pytest
 
-from suite import rules
+from suite.stats import rules
 
 
 @pytest.mark.generalization("sharpness-batch")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from suite import rules
+from suite.stats import rules
 
 
 @pytest.mark.generalization("width-monotone")

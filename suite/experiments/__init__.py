@@ -1,7 +1,8 @@
 """The homework's four experiments and the two beyond it, each a plain function from settings
 and data to tidy frames.
 
-Fixtures in ``suite.plugin`` call these (through the run cache); notebooks can call them too.
+Fixtures in ``suite.plugin.fixtures`` call these (through the run cache); notebooks can
+call them too.
 """
 
 from suite.experiments.batch_sweep import run_batch_sweep

@@ -1,7 +1,7 @@
 """Section 4: sensitivity and the generalization gap across batch sizes 500..5000.
 
-Every run also gets its sharpness (Keskar et al. 2017, ``suite.sharpness``): the training loss
-on the first ``sharpness_n`` images of its training set, maximized over the box
+Every run also gets its sharpness (Keskar et al. 2017, ``suite.measures.sharpness``): the
+training loss on the first ``sharpness_n`` images of its training set, maximized over the box
 eps * (|theta_i| + 1).
 """
 
@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from suite.checkpoints import Checkpoints, stage
-from suite.engine import Member, Subsets, derive_seed
+from suite.data.splits import MnistSplits
 from suite.experiments.common import (
     GENERALIZATION,
     EpochProgress,
@@ -19,11 +18,12 @@ from suite.experiments.common import (
     measure_generalization,
     sensitivity_probe,
 )
-from suite.frames import ExperimentResult
 from suite.profiles import BatchSweep
-from suite.seeds import SeedSet
-from suite.splits import MnistSplits
-from suite.training import train
+from suite.train.checkpoints import Checkpoints, stage
+from suite.train.engine import Member, Subsets, derive_seed
+from suite.train.frames import ExperimentResult
+from suite.train.seeds import SeedSet
+from suite.train.training import train
 
 
 def run_batch_sweep(

@@ -12,10 +12,10 @@ import pandas as pd
 import torch
 from torch import Tensor
 
-from suite.engine import Params, Subsets, check_finite, evaluate, take, training_sets
-from suite.frames import ExperimentResult
-from suite.sensitivity import sensitivity
-from suite.sharpness import sharpness
+from suite.measures.sensitivity import sensitivity
+from suite.measures.sharpness import sharpness
+from suite.train.engine import Params, Subsets, check_finite, evaluate, take, training_sets
+from suite.train.frames import ExperimentResult
 
 Progress = Callable[[str], None]
 
@@ -37,7 +37,8 @@ def measure(
 ) -> list[dict[str, Any]]:
     """One row per member: its ``keys`` plus train/test loss and accuracy on the full sets.
 
-    ``subsets``: each member's own training set (``suite.engine.Subsets``), None for all of it.
+    ``subsets``: each member's own training set (``suite.train.engine.Subsets``), None for all
+    of it.
     Raises FloatingPointError naming ``what`` if any loss is NaN/inf (a diverged run).
     """
     train_loss, train_acc = evaluate(params, *train, subsets=subsets)

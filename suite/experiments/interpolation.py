@@ -10,14 +10,14 @@ from __future__ import annotations
 import pandas as pd
 import torch
 
-from suite.checkpoints import Checkpoints, stage
-from suite.engine import Member, Params, Subsets, derive_seed
+from suite.data.splits import MnistSplits
 from suite.experiments.common import METRICS, EpochProgress, Progress, Tally, measure
-from suite.frames import ExperimentResult
 from suite.profiles import Interpolation
-from suite.seeds import SeedSet
-from suite.splits import MnistSplits
-from suite.training import train
+from suite.train.checkpoints import Checkpoints, stage
+from suite.train.engine import Member, Params, Subsets, derive_seed
+from suite.train.frames import ExperimentResult
+from suite.train.seeds import SeedSet
+from suite.train.training import train
 
 
 def alphas(cfg: Interpolation) -> torch.Tensor:

@@ -22,14 +22,14 @@ from __future__ import annotations
 import pandas as pd
 import torch
 
-from suite.checkpoints import Checkpoints, stage
-from suite.engine import Member, Params, Subsets, derive_seed, evaluate
+from suite.data.splits import MnistSplits, corrupt_labels
 from suite.experiments.common import METRICS, EpochProgress, Progress, Tally, measure
-from suite.frames import ExperimentResult
 from suite.profiles import LabelCorruption
-from suite.seeds import SeedSet
-from suite.splits import MnistSplits, corrupt_labels
-from suite.training import train
+from suite.train.checkpoints import Checkpoints, stage
+from suite.train.engine import Member, Params, Subsets, derive_seed, evaluate
+from suite.train.frames import ExperimentResult
+from suite.train.seeds import SeedSet
+from suite.train.training import train
 
 COLUMNS = [
     "seed",

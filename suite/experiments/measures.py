@@ -4,8 +4,8 @@ A one-at-a-time grid around a base point: the batch-size axis varies the batch s
 learning rate and label corruption at the base, and likewise for the learning-rate and the
 label-corruption axes; the base point belongs to every axis and is trained once. Every run gets
 its generalization gap (test loss on the true labels - train loss on its own training labels,
-corrupted or not), its sensitivity (``suite.sensitivity``) and its sharpness
-(``suite.sharpness``: the training loss, on the first ``sharpness_n`` training images with
+corrupted or not), its sensitivity (``suite.measures.sensitivity``) and its sharpness
+(``suite.measures.sharpness``: the training loss, on the first ``sharpness_n`` training images with
 the labels the run was trained on).
 
 Every run trains to a common stopping criterion, as in Jiang et al.: train cross-entropy (eval
@@ -28,8 +28,7 @@ import pandas as pd
 import torch
 from torch import Tensor
 
-from suite.checkpoints import Checkpoint, Checkpoints, stage
-from suite.engine import Member, Params, Subsets, derive_seed, evaluate
+from suite.data.splits import MnistSplits, corrupt_labels
 from suite.experiments.common import (
     GENERALIZATION,
     EpochProgress,
@@ -38,12 +37,13 @@ from suite.experiments.common import (
     measure_generalization,
     sensitivity_probe,
 )
-from suite.frames import ExperimentResult
-from suite.measure_table import AXES
 from suite.profiles import Measures
-from suite.seeds import SeedSet
-from suite.splits import MnistSplits, corrupt_labels
-from suite.training import train
+from suite.stats.grid import AXES
+from suite.train.checkpoints import Checkpoint, Checkpoints, stage
+from suite.train.engine import Member, Params, Subsets, derive_seed, evaluate
+from suite.train.frames import ExperimentResult
+from suite.train.seeds import SeedSet
+from suite.train.training import train
 
 
 def grid_points(cfg: Measures) -> list[tuple[int, float, float]]:

@@ -5,14 +5,14 @@ from __future__ import annotations
 import pandas as pd
 import torch
 
-from suite.checkpoints import Checkpoints, stage
-from suite.engine import Member, Subsets, derive_seed
+from suite.data.splits import MnistSplits, chance_reference, random_labels
 from suite.experiments.common import METRICS, EpochProgress, Progress, Tally, measure
-from suite.frames import ExperimentResult
 from suite.profiles import RandomLabels
-from suite.seeds import SeedSet
-from suite.splits import MnistSplits, chance_reference, random_labels
-from suite.training import train
+from suite.train.checkpoints import Checkpoints, stage
+from suite.train.engine import Member, Subsets, derive_seed
+from suite.train.frames import ExperimentResult
+from suite.train.seeds import SeedSet
+from suite.train.training import train
 
 
 def run_random_labels(

@@ -13,11 +13,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from suite.frames import ExperimentResult
 from suite.report.files import read_results, write_results
 from suite.report.html import render_html
 from suite.report.model import ReportData
-from suite.verdicts import ClaimResult
+from suite.stats.verdicts import ClaimResult
+from suite.train.frames import ExperimentResult
 
 __all__ = ["ReportData", "read_results", "render_from_results", "render_html", "write_report"]
 

@@ -23,9 +23,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from suite.frames import ExperimentResult
 from suite.report.model import ReportData, normalize_meta
-from suite.verdicts import ClaimResult, Verdict
+from suite.stats.verdicts import ClaimResult, Verdict
+from suite.train.frames import ExperimentResult
 
 CLAIMS_FILE = "claims.json"
 RUN_FILE = "run.json"

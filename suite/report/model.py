@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from suite.figures import FIGURES
-from suite.frames import ExperimentResult
-from suite.verdicts import ClaimResult
+from suite.report.figures import FIGURES
+from suite.stats.verdicts import ClaimResult
+from suite.train.frames import ExperimentResult
 
 #: Headings of the homework's experiments; an experiment not listed here is titled by its name.
 EXPERIMENT_TITLES = {

@@ -32,7 +32,7 @@ def number(x: Any, digits: int = 4) -> str:
 
 
 def statistic(x: Any) -> str:
-    """A claim's statistic; missing like :func:`suite.verdicts.format_p` shows a missing p."""
+    """A claim's statistic; missing like :func:`suite.stats.verdicts.format_p` shows a missing p."""
     shown = number(x)
     return "-" if shown == DASH else shown
 

@@ -13,8 +13,8 @@ import itertools
 import numpy as np
 import pandas as pd
 
-from suite.frames import ExperimentResult
-from suite.verdicts import ClaimResult, Verdict
+from suite.stats.verdicts import ClaimResult, Verdict
+from suite.train.frames import ExperimentResult
 
 SEEDS = (0, 1, 2)
 PROFILE = "ci"

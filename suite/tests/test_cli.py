@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from suite.__main__ import main
-from suite.mnist import MnistUnavailable, ensure_mnist, raw_dir
+from suite.data.idx import MnistUnavailable, raw_dir
+from suite.data.mnist import ensure_mnist
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ import pytest
 
 from suite.__main__ import main
 from suite.report import render_from_results
-from suite.report.html import stability_section
+from suite.report.stability_section import stability_section
 from suite.stability import (
     MISSING,
     SetResult,

@@ -1,0 +1,205 @@
+"""Session fixtures: the data on the device, one trained experiment each, and ``claim``.
+
+Each experiment trains once per configuration (the run cache) and hands every claim test the
+same tidy frames.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+import torch
+
+from suite.data.splits import MnistSplits, load_mnist
+from suite.experiments import RUNNERS
+from suite.plugin.claim import Claim
+from suite.plugin.options import SETTINGS_KEY, Settings
+from suite.run.jobs import JobSpec, run_job
+from suite.run.plan import Executor, StreamExecutor, executor_for, plan_for
+from suite.train.cache import RunCache
+from suite.train.engine import configure_precision
+from suite.train.frames import ExperimentResult
+
+
+def _say(config: pytest.Config, message: str) -> None:
+    """A progress line on the terminal even while pytest captures output (main thread only)."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    if reporter is None:
+        return
+    if capture is None:
+        _write_own_line(reporter, config, message)
+        return
+    with capture.global_and_fixture_disabled():
+        _write_own_line(reporter, config, message)
+
+
+def _write_own_line(reporter: pytest.TerminalReporter, config: pytest.Config, text: str) -> None:
+    """``text`` on a line of its own: with -q, pytest's progress letters (".F") leave the line
+    open without the reporter knowing, so its ``write_line`` alone would append to them; with
+    -v the reporter closes its open "nodeid" line itself, and no blank line is added."""
+    reporter.ensure_newline()
+    writer = config.get_terminal_writer()
+    if writer.width_of_current_line:
+        writer.line()
+    reporter.write_line(text)
+
+
+@pytest.fixture(scope="session")
+def gen_settings(pytestconfig: pytest.Config) -> Settings:
+    settings = pytestconfig.stash[SETTINGS_KEY]
+    configure_precision(settings.device)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def mnist(gen_settings: Settings, pytestconfig: pytest.Config) -> MnistSplits:
+    return load_mnist(
+        gen_settings.data_root, device=gen_settings.device, progress=lambda m: _say(pytestconfig, m)
+    )
+
+
+class Cancelled(RuntimeError):
+    """The session ended while an experiment of its plan was still training in a thread."""
+
+
+class _Messages:
+    """Progress from any thread: printed at once on the main thread, queued from the others
+    (pytest's capture is not thread-safe) until the main thread drains the queue."""
+
+    def __init__(self, config: pytest.Config):
+        self.config = config
+        self.queue: queue.SimpleQueue[str] = queue.SimpleQueue()
+        self.stopped = threading.Event()
+
+    def say(self, message: str) -> None:
+        if self.stopped.is_set():
+            raise Cancelled("the session ended; the checkpoints keep what was trained")
+        if threading.current_thread() is threading.main_thread():
+            _say(self.config, message)
+        else:
+            self.queue.put(message)
+
+    def drain(self) -> None:
+        while not self.queue.empty():
+            _say(self.config, self.queue.get_nowait())
+
+
+@pytest.fixture(scope="session")
+def gen_executor(
+    gen_settings: Settings, mnist: MnistSplits, request: pytest.FixtureRequest
+) -> Iterator[Executor]:
+    """The session's plan (every experiment a collected test asks for), started."""
+    config = request.config
+    wanted = {name for item in request.session.items for name in item.fixturenames}
+    plan = plan_for(sorted(wanted & set(RUNNERS)), gen_settings.profile)
+    workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
+    messages = _Messages(config)
+    if gen_settings.executor == "ray":
+        from suite.run.ray_executor import RayExecutor
+
+        executor: Executor = RayExecutor(
+            gen_settings.ray_address,
+            lambda name: job_spec(name, gen_settings, mnist),
+            lambda name, train: obtain(name, gen_settings, mnist, config, messages.say, train),
+            say=messages.say,
+        )
+    else:
+        executor = executor_for(gen_settings.device, workers, on_wait=messages.drain)
+    if isinstance(executor, StreamExecutor) and plan.jobs:
+        chains = ", ".join(f"{j.name} {j.steps}" for j in plan.jobs)
+        where = gen_settings.device
+        _say(config, f"plan: {len(plan.jobs)} experiments at once on {where} ({chains} steps)")
+    executor.start(plan, lambda name: obtain(name, gen_settings, mnist, config, messages.say))
+    yield executor
+    messages.stopped.set()
+    if hasattr(executor, "cancel"):
+        executor.cancel()
+
+
+def job_spec(name: str, settings: Settings, data: MnistSplits) -> JobSpec:
+    """Experiment ``name`` of this session as plain data (what any executor needs)."""
+    return JobSpec(
+        name=name,
+        config=settings.profile.experiment(name),
+        config_dict=settings.profile.as_dict()[name],
+        seeds=settings.seeds_for(name),
+        profile=settings.profile_name,
+        engine=settings.engine,
+        device=settings.device,
+        data_root=settings.data_root,
+        checksum=data.checksum,
+        cache_dir=settings.cache_dir,
+        fresh=settings.fresh,
+        threads=torch.get_num_threads(),
+    )
+
+
+def obtain(
+    name: str,
+    settings: Settings,
+    data: MnistSplits,
+    config: pytest.Config,
+    say: Callable[[str], None] | None = None,
+    train: Callable[[JobSpec], ExperimentResult] | None = None,
+) -> ExperimentResult:
+    """The experiment's result from the run cache, training it first if it is not there.
+
+    ``say`` prints progress (default: on the terminal, from the main thread); ``train`` trains
+    the job elsewhere (default: here, :func:`suite.run.jobs.run_job`). Only this process writes
+    the cache, and only a finished result."""
+    say = say or (lambda message: _say(config, message))
+    spec = job_spec(name, settings, data)
+    train = train or (lambda job: run_job(job, data, say))
+    t0 = time.perf_counter()
+    result, cached = RunCache(settings.cache_dir).get_or_run(
+        spec.key, lambda: train(spec), fresh=settings.fresh
+    )
+    if not cached:
+        spec.checkpoints.clear()  # the finished result is in the cache now
+    if cached:
+        say(f"{name}: read from the run cache ({spec.key}, {time.perf_counter() - t0:.1f} s)")
+    else:
+        seconds = max(result.seconds, 1e-9)
+        rate = f"{result.steps / seconds:.0f} steps/s, {result.samples / seconds:.0f} samples/s"
+        say(f"{name}: trained in {result.seconds:.1f} s ({rate})")
+    return result
+
+
+@pytest.fixture(scope="session")
+def random_labels(gen_executor: Executor) -> ExperimentResult:
+    return gen_executor.result("random_labels")
+
+
+@pytest.fixture(scope="session")
+def width_sweep(gen_executor: Executor) -> ExperimentResult:
+    return gen_executor.result("width_sweep")
+
+
+@pytest.fixture(scope="session")
+def interpolation(gen_executor: Executor) -> ExperimentResult:
+    return gen_executor.result("interpolation")
+
+
+@pytest.fixture(scope="session")
+def batch_sweep(gen_executor: Executor) -> ExperimentResult:
+    return gen_executor.result("batch_sweep")
+
+
+@pytest.fixture(scope="session")
+def label_corruption(gen_executor: Executor) -> ExperimentResult:
+    return gen_executor.result("label_corruption")
+
+
+@pytest.fixture(scope="session")
+def measures(gen_executor: Executor) -> ExperimentResult:
+    return gen_executor.result("measures")
+
+
+@pytest.fixture
+def claim(request: pytest.FixtureRequest, gen_settings: Settings) -> Claim:
+    return Claim(request.node, gen_settings)

@@ -1,0 +1,127 @@
+"""The pytest plugin: hooks only. Options live in ``options``, fixtures in ``fixtures``, the
+claim object in ``claim``, collected results in ``session``, rendering in ``report``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from suite.plugin.claim import EXPERIMENT_KEY, REFUTED_MARK, outcome
+from suite.plugin.options import SETTINGS_KEY, add_options, resolve, share_cpu_threads
+from suite.plugin.session import CLAIM_ATTR, EXPERIMENT_ATTR, SessionResults
+from suite.plugin.terminal import claims_table
+
+RESULTS_KEY = pytest.StashKey[SessionResults]()
+SENT_KEY = pytest.StashKey[set]()
+WRITTEN_KEY = pytest.StashKey[Path]()
+RECORDED = (
+    "claim",
+    "statistic",
+    "threshold",
+    "p_value",
+    "verdict",
+    "n_runs",
+    "n_seeds",
+    "profile",
+    "device",
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    add_options(parser)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "generalization(claim_id): a claim decided by a fixed rule")
+    config.addinivalue_line("markers", "benchmark: a speed benchmark of the training engine")
+    config.addinivalue_line(
+        "markers",
+        f"{REFUTED_MARK}(profile, low, high): the interval a documented refutation's statistic "
+        "is expected in (set by suite.plugin.claim.refuted_at)",
+    )
+    workerinput = getattr(config, "workerinput", {})
+    worker = workerinput.get("workerid")
+    if worker:
+        share_cpu_threads(int(workerinput.get("workercount", 1)))
+    settings = resolve(config, int(worker[2:]) if worker else None)
+    config.stash[SETTINGS_KEY] = settings
+    # xfail conditions of claims refuted at a profile read this ("config.option.gen_profile").
+    config.option.gen_profile = settings.profile_name
+    config.stash[RESULTS_KEY] = SessionResults()
+    config.stash[SENT_KEY] = set()
+    config.pluginmanager.register(_Collector(config.stash[RESULTS_KEY]), "gen-results-collector")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    s = config.stash[SETTINGS_KEY]
+    return (
+        f"generalization: profile={s.profile_name} seeds={s.profile.seeds}"
+        + "".join(f", {k} {v}" for k, v in s.profile.experiment_seeds.items())
+        + " "
+        f"seed-base={s.seed_base} device={s.device} cache={s.cache_dir}"
+    )
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    if item.get_closest_marker("generalization") is None:
+        return report
+    result = outcome(item, call, report, item.config.stash[SETTINGS_KEY])
+    if result is None:
+        return report
+    record = result.to_dict()
+    item.user_properties.extend((k, record[k]) for k in RECORDED)  # JUnit reads teardown's
+    report.user_properties = list(item.user_properties)
+    setattr(report, CLAIM_ATTR, record)
+    experiment = item.stash.get(EXPERIMENT_KEY, None)
+    sent = item.config.stash[SENT_KEY]
+    if experiment is not None and experiment.name not in sent:
+        sent.add(experiment.name)
+        setattr(report, EXPERIMENT_ATTR, experiment.to_payload())
+    return report
+
+
+class _Collector:
+    """Feeds every test report to the session results: on the xdist controller (which sees the
+    workers' reports) and in a serial run alike."""
+
+    def __init__(self, results: SessionResults):
+        self.results = results
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.results.add_report(report)
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    claims = config.stash[RESULTS_KEY].ordered_claims()
+    if claims:
+        terminalreporter.section("generalization claims")
+        for line in claims_table(claims):
+            terminalreporter.write_line(line)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    config = session.config
+    if hasattr(config, "workerinput"):
+        return
+    results = config.stash[RESULTS_KEY]
+    settings = config.stash[SETTINGS_KEY]
+    if not results.claims or settings.report is None:
+        return
+    from suite.report import write_report  # matplotlib is imported only when a report is due
+
+    meta = results.meta(settings, command=" ".join(["pytest", *sys.argv[1:]]))
+    config.stash[WRITTEN_KEY] = write_report(
+        results.ordered_claims(), list(results.experiments.values()), meta, settings.report
+    )
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    written = config.stash.get(WRITTEN_KEY, None)
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if written is not None and reporter is not None:
+        reporter.write_line(f"generalization report: {written}")

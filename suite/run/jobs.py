@@ -1,0 +1,101 @@
+"""One experiment of a plan as plain data, and the function that trains it anywhere.
+
+A :class:`JobSpec` holds everything a process needs to train one experiment (its settings,
+seeds, engine, device, where the data and the checkpoints live, the dataset's checksum) and
+nothing of pytest, so the same :func:`run_job` trains it in the session's process or in a Ray
+worker on another machine (``suite.run.ray_executor``), which loads MNIST through its own data
+layer and refuses data whose checksum differs from the driver's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from suite.data.splits import MnistSplits, load_mnist
+from suite.train.cache import cache_key
+from suite.train.checkpoints import Checkpoints
+from suite.train.frames import ExperimentResult
+from suite.train.seeds import SeedSet
+from suite.train.training import device_name
+
+Say = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    name: str
+    config: Any  # the experiment's settings dataclass
+    config_dict: dict[str, Any]
+    seeds: SeedSet
+    profile: str
+    engine: str
+    device: str
+    data_root: Path | None
+    checksum: str
+    cache_dir: Path
+    fresh: bool = False
+    # CPU threads the job trains with: the number decides the matmuls' summation order, so a
+    # job trained elsewhere (a Ray worker gets 1 thread per CPU it asked for) uses the driver's
+    threads: int | None = None
+
+    @property
+    def key(self) -> str:
+        """The run-cache entry: settings, seeds, data, device name and engine mode."""
+        return cache_key(
+            self.name,
+            self.config_dict,
+            self.seeds.ids,
+            self.checksum,
+            device_name(self.device),
+            self.engine,
+        )
+
+    @property
+    def checkpoints(self) -> Checkpoints:
+        return Checkpoints(self.cache_dir / "checkpoints" / self.key)
+
+
+def run_job(spec: JobSpec, data: MnistSplits | None = None, say: Say = print) -> ExperimentResult:
+    """Train ``spec`` (resuming from its checkpoints) and return its result; no cache write.
+
+    ``data``: the splits on ``spec.device`` (loaded here when None, e.g. in a Ray worker).
+    A diverged run raises FloatingPointError and leaves no checkpoint to resume.
+    """
+    import torch
+
+    from suite.experiments import RUNNERS
+
+    if spec.threads is not None and not spec.device.startswith("cuda"):
+        torch.set_num_threads(spec.threads)
+    if data is None:
+        data = load_mnist(spec.data_root, device=spec.device)
+    if data.checksum != spec.checksum:
+        raise RuntimeError(
+            f"{spec.name}: this worker's MNIST ({data.checksum[:12]}) is not the driver's "
+            f"({spec.checksum[:12]}); check the data root on every node"
+        )
+    checkpoints = spec.checkpoints
+    if spec.fresh:
+        checkpoints.clear()
+    elif checkpoints.root.is_dir() and any(checkpoints.root.iterdir()):
+        say(f"{spec.name}: resuming from the checkpoints in {checkpoints.root}")
+    where = f"{spec.device} ({spec.profile}, seed base {spec.seeds.base}, {spec.engine} engine)"
+    say(f"{spec.name}: training {len(spec.seeds)} seeds on {where}")
+    try:
+        result = RUNNERS[spec.name](
+            spec.config,
+            data,
+            spec.seeds,
+            profile=spec.profile,
+            progress=say,
+            checkpoints=checkpoints,
+            engine=spec.engine,
+        )
+    except FloatingPointError:
+        checkpoints.clear()  # a diverged state must not be resumed next time
+        raise
+    result.extra.update(seed_base=spec.seeds.base, seed_ids=list(spec.seeds.ids))
+    return result

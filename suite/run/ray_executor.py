@@ -1,0 +1,129 @@
+"""The session's plan on a Ray cluster (``--gen-executor ray``; the optional extra ``ray``).
+
+Every planned experiment that the run cache does not hold yet becomes one Ray task, submitted
+at session start with its resource needs (one GPU where the session trains on CUDA, else one
+CPU per core it may use). A task trains in a Ray worker through
+:func:`suite.run.jobs.run_job`: the worker loads MNIST through its own data layer
+(checksummed against the driver's), resumes from checkpoints on its own disk, and returns the
+whole result (frames and weights) through the object store. The driver alone writes the run
+cache, and only a finished result, so no shared filesystem is needed and a dead worker leaves no
+partial entry.
+
+Faults: a worker process that dies (killed, node lost) is a system failure, which Ray retries
+(``max_retries``); training is deterministic, so the retry ends with the same numbers. A task
+that fails for its own reason (a diverged run: FloatingPointError) is not retried; the error
+reaches the claim as it would locally (INCONCLUSIVE).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+from suite.run.jobs import JobSpec, run_job
+from suite.run.plan import Plan
+from suite.train.cache import RunCache
+from suite.train.frames import ExperimentResult
+
+#: Retries of a task whose worker died (Ray's default is 3; said here because the design
+#: relies on it).
+MAX_RETRIES = 3
+
+
+def _train_remotely(spec: JobSpec, progress: Any = None) -> ExperimentResult:
+    """The body of the Ray task: train ``spec`` in this worker. Progress lines go to
+    ``progress`` (a Ray queue the driver drains and prints on its terminal, which pytest's
+    capture would keep from Ray's own log forwarding), else to the worker's stdout."""
+    say = progress.put if progress is not None else lambda message: print(message, flush=True)
+    return run_job(spec, None, say)
+
+
+def connect(address: str) -> None:
+    """Join the cluster at ``address`` ("auto" or host:port), or start a local Ray instance
+    with this machine's CPUs and GPUs when it is empty."""
+    import ray
+
+    if ray.is_initialized():
+        return
+    if address:
+        ray.init(address=address, log_to_driver=True)
+    else:
+        ray.init(num_cpus=os.cpu_count() or 1, include_dashboard=False, log_to_driver=True)
+
+
+class RayExecutor:
+    """Submit the plan's untrained experiments as Ray tasks; results come back to the driver.
+
+    ``spec_of(name)`` gives the job of an experiment; ``obtain(name, train)`` is the driver's
+    cache-aware fetch (:func:`suite.plugin.fixtures.obtain`), given ``train`` = wait for the task.
+    """
+
+    def __init__(
+        self,
+        address: str,
+        spec_of: Callable[[str], JobSpec],
+        obtain: Callable[[str, Callable[[JobSpec], ExperimentResult]], ExperimentResult],
+        say: Callable[[str], None] = print,
+    ):
+        self.address, self.spec_of, self.obtain, self.say = address, spec_of, obtain, say
+        self.refs: dict[str, Any] = {}
+        self.progress: Any = None  # the workers' progress lines (a ray.util.queue.Queue)
+
+    def start(self, plan: Plan, run: Callable[[str], Any]) -> None:
+        import ray
+        from ray.util.queue import Queue
+
+        connect(self.address)
+        self.progress = Queue()
+        remote = ray.remote(max_retries=MAX_RETRIES)(_train_remotely)
+        for name in plan.names:  # longest chain first
+            spec = self.spec_of(name)
+            if RunCache(spec.cache_dir).holds(spec.key) and not spec.fresh:
+                continue
+            needs = {"num_gpus": 1} if spec.device.startswith("cuda") else {"num_cpus": 1}
+            spec = _on_worker_device(spec)
+            self.refs[name] = remote.options(**needs).remote(spec, self.progress)
+            self.say(f"{name}: submitted to Ray ({needs})")
+
+    def result(self, name: str) -> ExperimentResult:
+        import ray
+
+        def wait(spec: JobSpec) -> ExperimentResult:
+            ref = self.refs.get(name)
+            if ref is None:  # the cache held it at start and lost it since: train it now
+                task = ray.remote(max_retries=MAX_RETRIES)(_train_remotely)
+                ref = task.options(**_needs(spec)).remote(_on_worker_device(spec), self.progress)
+            while not ray.wait([ref], timeout=0.5)[0]:
+                self._relay()
+            self._relay()
+            return ray.get(ref)
+
+        return self.obtain(name, wait)
+
+    def _relay(self) -> None:
+        """Print the progress lines the workers queued (on the waiting, main thread)."""
+        waiting = self.progress.qsize()
+        if waiting:
+            for message in self.progress.get_nowait_batch(waiting):
+                self.say(message)
+
+    def cancel(self) -> None:
+        import ray
+
+        for ref in self.refs.values():
+            ray.cancel(ref, force=True)
+
+
+def _needs(spec: JobSpec) -> dict[str, float]:
+    """A GPU for a CUDA job; else as many CPUs as the threads it trains with (the driver's)."""
+    if spec.device.startswith("cuda"):
+        return {"num_gpus": 1}
+    return {"num_cpus": spec.threads or 1}
+
+
+def _on_worker_device(spec: JobSpec) -> JobSpec:
+    """A worker sees its GPU as cuda:0 (Ray sets CUDA_VISIBLE_DEVICES)."""
+    from dataclasses import replace
+
+    return replace(spec, device="cuda:0") if spec.device.startswith("cuda") else spec

@@ -1,0 +1,11 @@
+"""Statistics: the three verdicts, the decision rules by family, the measures-grid table, and the
+simulation of every rule's error rates.
+
+- ``verdicts``: ``Verdict``, ``Decision``, ``ClaimResult``.
+- ``rules``: one module per family (significance, trends, equivalence, barriers, fits,
+  granulated); ``grid``: the measures x axes table of the measures grid.
+- ``power``: the Monte-Carlo simulation of every rule under the experiments' dependence
+  (``python -m suite.stats.power``).
+
+Free of torch. May import: numpy, scipy, pandas, ``suite.catalog``, ``suite.profiles``.
+"""

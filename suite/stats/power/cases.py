@@ -1,0 +1,397 @@
+"""Every simulated truth of every rule (a :class:`Case`), and the Monte-Carlo outcome of one."""
+
+from __future__ import annotations
+
+import math
+import zlib
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+
+from suite.profiles import CI, PAPER
+from suite.stats.power.claims import CALLS, _margin, profile_seeds
+from suite.stats.power.grid import measures_draws
+from suite.stats.power.interpolation import lower_barrier_draws, peak_draws
+from suite.stats.power.random_labels import ACC_REF_CORR, chance_draws, fit_draws, overfit_draws
+from suite.stats.power.shared import Draws, Table
+from suite.stats.power.trends import (
+    BATCH_SIZES,
+    FRACTIONS,
+    corruption_draws,
+    grid_draws,
+    measured_draws,
+)
+from suite.stats.power.width import WIDTH_SD, WIDTHS, width_curve, width_draws, width_drop
+from suite.stats.verdicts import Decision, Verdict
+
+FP_MAX = 0.05
+POWER_MIN = 0.90
+N_DRAWS = 1000
+
+FALSE, TRUE = "false", "true"
+
+
+@dataclass(frozen=True)
+class Case:
+    """One simulated truth for one claim's rule: ``draws`` makes the data sets.
+
+    ``truth`` FALSE: the claim is false (no effect, or an effect exactly at its margin); the
+    rate reported is P(SUPPORTED), the false-positive rate. TRUE: the claim holds with the
+    effect calibration saw; reported are P(SUPPORTED) (power) and P(REFUTED) (false
+    refutation). ``seeds``: None means every seed count of :func:`seed_counts`.
+    """
+
+    claim: str
+    scenario: str
+    truth: str
+    draws: Draws
+    calibration: bool = True  # TRUE cases: False for a stress variant (power reported only)
+
+    @property
+    def rule(self) -> str:
+        return CALLS[self.claim][0]
+
+    @property
+    def experiment(self) -> str:
+        return CALLS[self.claim][1]
+
+    def decide(self, table: Table) -> Decision | None:
+        try:
+            return CALLS[self.claim][2](table)
+        except ValueError:  # the claim turns it into INCONCLUSIVE
+            return None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    n: int
+    supported: float
+    refuted: float
+    statistic: float  # mean of the rule's statistic over the draws it decided
+
+
+def seed_counts(experiment: str) -> list[int]:
+    """3 and 5 seeds, and the ci and paper profiles' counts for ``experiment``."""
+    return sorted({3, 5, profile_seeds(experiment, CI), profile_seeds(experiment, PAPER)})
+
+
+def outcome(case: Case, seeds: int, n_draws: int = N_DRAWS, seed: int = 0) -> Outcome:
+    """The verdicts of ``n_draws`` data sets of ``case`` with ``seeds`` seeds each.
+
+    The generator is seeded by ``seed``, the case and the seed count, so a rate does not depend
+    on which other cases ran before it.
+    """
+    return _outcome(CASES.index(case), seeds, n_draws, seed)
+
+
+@cache
+def _outcome(k: int, seeds: int, n_draws: int, seed: int) -> Outcome:
+    case = CASES[k]
+    key = f"{case.claim}|{case.scenario}|{seeds}"
+    rng = np.random.default_rng([seed, zlib.crc32(key.encode())])
+    sup = ref = 0
+    stat = []
+    for table in case.draws(rng, n_draws, seeds):
+        d = case.decide(table)
+        if d is None:
+            continue
+        sup += d.verdict is Verdict.SUPPORTED
+        ref += d.verdict is Verdict.REFUTED
+        if math.isfinite(d.statistic):
+            stat.append(d.statistic)
+    return Outcome(
+        n_draws, sup / n_draws, ref / n_draws, float(np.mean(stat)) if stat else math.nan
+    )
+
+
+def mc_slack(p: float, n: int) -> float:
+    """Two Monte-Carlo standard errors of a rate ``p`` estimated from ``n`` draws."""
+    return 2 * math.sqrt(p * (1 - p) / n)
+
+
+SEED_SHARES = (0.3, 0.6)
+
+CASES: list[Case] = []
+
+
+def _add(claim: str, scenario: str, truth: str, draws: Draws, calibration: bool = True) -> None:
+    CASES.append(Case(claim, scenario, truth, draws, calibration))
+
+
+def _build() -> None:
+    # random-labels-fit: one missed image in expectation is the smallest failure
+    _add("random-labels-fit", "misses ~ Poisson(1)", FALSE, fit_draws(1.0))
+    _add(
+        "random-labels-fit",
+        "seed effect: misses ~ Poisson-Gamma(1, CV 1)",
+        FALSE,
+        fit_draws(1.0, cv=1.0),
+    )
+    _add("random-labels-fit", "calibration: every image fitted", TRUE, fit_draws(0.0))
+
+    # random-labels-chance: offset exactly at the margin
+    m = _margin("random-labels-chance")
+    for c in (0.0, 0.3, ACC_REF_CORR, 0.6):
+        _add(
+            "random-labels-chance",
+            f"offset = margin, corr(acc, ref) {c:g}",
+            FALSE,
+            chance_draws(m, corr=c),
+        )
+    _add("random-labels-chance", "offset = -margin", FALSE, chance_draws(-m))
+    _add("random-labels-chance", "offset = margin, spread 3x", FALSE, chance_draws(m, ratio=3))
+    _add("random-labels-chance", "leaked labels: test acc 0.87", FALSE, chance_draws(0.77))
+    _add("random-labels-chance", "calibration: offset 0, sd 0.010", TRUE, chance_draws(0.0))
+
+    # random-labels-overfit: rise exactly at the margin, AR(1) curves
+    m = _margin("random-labels-overfit")
+    _add("random-labels-overfit", "rise = margin, AR(1) 0.99", FALSE, overfit_draws(m))
+    for s in SEED_SHARES:
+        _add(
+            "random-labels-overfit",
+            f"rise = margin, AR(1) 0.99, seed {s:g}",
+            FALSE,
+            overfit_draws(m, corr=s, share=s),
+        )
+    _add(
+        "random-labels-overfit",
+        "rise = margin, AR(1) 0.99, spread 3x",
+        FALSE,
+        overfit_draws(m, corr=0.3, share=0.3, ratio=3),
+    )
+    for s in (0.0, 0.3):
+        _add(
+            "random-labels-overfit",
+            f"rise = margin after a plateau, AR(1) 0.99, seed {s:g}",
+            FALSE,
+            overfit_draws(m, corr=s, share=s, plateau=0.8),
+        )
+    _add(
+        "random-labels-overfit",
+        "train loss flat, AR(1) 0.99, seed 0.6",
+        FALSE,
+        overfit_draws(18.7, train_falls=False, corr=0.6, share=0.6),
+    )
+    _add(
+        "random-labels-overfit",
+        "calibration: 2.32 -> 21 nats",
+        TRUE,
+        overfit_draws(18.7, corr=0.3, share=0.3),
+    )
+
+    # width-monotone
+    flat = np.full(len(WIDTHS), 0.93)
+    for s in SEED_SHARES:
+        _add(
+            "width-monotone",
+            f"flat (no trend), pairs pass, seed {s:g}",
+            FALSE,
+            width_draws(flat, sd=0.0003, share=s),
+        )
+    for s in SEED_SHARES:
+        _add(
+            "width-monotone",
+            f"w90 drops margin, seed {s:g}",
+            FALSE,
+            width_draws(width_drop(-1), share=s),
+        )
+    sd_worst = np.full(len(WIDTHS), 0.0003)
+    sd_worst[-2:] = WIDTH_SD
+    _add(
+        "width-monotone",
+        "w90 drops margin, other pairs sure",
+        FALSE,
+        width_draws(width_drop(-1), sd=sd_worst, ratio=1),
+    )
+    _add("width-monotone", "w10 drops margin, spread 3x", FALSE, width_draws(width_drop(1)))
+    _add(
+        "width-monotone",
+        "calibration: smooth curve, diff sd 0.006",
+        TRUE,
+        width_draws(width_curve(), ratio=1),
+    )
+    _add(
+        "width-monotone",
+        "calibration, sd 3x at the narrow end",
+        TRUE,
+        width_draws(width_curve()),
+        calibration=False,
+    )
+    _add(
+        "width-monotone",
+        "calibration + w5 collapses (p 1/3)",
+        TRUE,
+        width_draws(width_curve(), ratio=1, collapse=1 / 3),
+        calibration=False,
+    )
+
+    # interpolation-peak: barrier exactly at the margin
+    m = _margin("interpolation-peak")
+    for c in (0.0, 0.3, 0.6):
+        _add(
+            "interpolation-peak",
+            f"barrier = margin, sd 0.4, corr {c:g}",
+            FALSE,
+            peak_draws(m, 0.4, corr=c),
+        )
+    _add(
+        "interpolation-peak",
+        "barrier = margin, test sd 3x, corr 0.6",
+        FALSE,
+        peak_draws(m, 0.4, corr=0.6, ratio=3),
+    )
+    _add(
+        "interpolation-peak",
+        "peak at a = 0.2, barrier 40",
+        FALSE,
+        peak_draws(40.0, 4.0, corr=0.6, centre=0.2),
+    )
+    _add(
+        "interpolation-peak",
+        "calibration independent: barrier U(35, 48)",
+        TRUE,
+        peak_draws(0.0, 0.0, uniform=(35.0, 48.0)),
+    )
+    _add(
+        "interpolation-peak",
+        "calibration shared: barrier N(2.1, 0.4)",
+        TRUE,
+        peak_draws(2.1, 0.4, corr=0.6),
+    )
+
+    # shared-init-lower-barrier: equal barriers
+    for c in (0.0, 0.3, 0.6):
+        _add(
+            "shared-init-lower-barrier",
+            f"equal barriers N(10, 3), corr {c:g}",
+            FALSE,
+            lower_barrier_draws((10.0, 3.0), (10.0, 3.0), corr=c),
+        )
+    _add(
+        "shared-init-lower-barrier",
+        "equal barriers, independent sd 3x, corr 0.6",
+        FALSE,
+        lower_barrier_draws((10.0, 3.0), (10.0, 3.0), corr=0.6, ratio=3),
+    )
+    _add(
+        "shared-init-lower-barrier",
+        "calibration: 41.5 +- 4 vs 2.1 +- 0.4",
+        TRUE,
+        lower_barrier_draws((41.5, 4.0), (2.1, 0.4), corr=0.3),
+    )
+
+    # within-seed trends, x measured
+    for claim, ycol, tau in (
+        ("sensitivity-gap", "gap", 0.19),
+        ("sensitivity-accuracy", "test_acc", -0.2),
+    ):
+        for s in SEED_SHARES:
+            _add(
+                claim,
+                f"no relation, seed {s:g} (x-y 0.8)",
+                FALSE,
+                measured_draws("sensitivity", ycol, 0.0, share=s),
+            )
+        _add(
+            claim,
+            "trend only between seeds (seed 0.9, x-y 1.0)",
+            FALSE,
+            measured_draws("sensitivity", ycol, 0.0, share=0.9, xy_corr=1.0),
+        )
+        _add(
+            claim,
+            "no relation, sd(x), sd(y) 3x along batch size",
+            FALSE,
+            measured_draws("sensitivity", ycol, 0.0, share=0.3, ratio=3),
+        )
+        _add(
+            claim,
+            f"calibration: tau {tau:+g}, seed 0.3",
+            TRUE,
+            measured_draws("sensitivity", ycol, tau, share=0.3),
+        )
+    _add(
+        "sensitivity-gap",
+        "measured: tau -0.19, seed 0.3",
+        FALSE,
+        measured_draws("sensitivity", "gap", -0.19, share=0.3),
+    )
+
+    # within-seed trends on a fixed grid
+    for claim, xcol, grid, ycol, tau in (
+        ("sharpness-batch", "batch_size", BATCH_SIZES, "sharpness", 0.08),
+        ("corruption-test-monotone", "fraction", FRACTIONS, "test_acc", -0.94),
+    ):
+        for s in SEED_SHARES:
+            _add(claim, f"flat, seed level {s:g}", FALSE, grid_draws(xcol, grid, ycol, 0.0, s))
+        _add(claim, "flat, sd 3x along x", FALSE, grid_draws(xcol, grid, ycol, 0.0, 0.3, ratio=3))
+        _add(
+            claim,
+            f"calibration: tau {tau:+g}, seed 0.3, sd 3x",
+            TRUE,
+            grid_draws(xcol, grid, ycol, tau, 0.3, ratio=3),
+        )
+
+    # fit-time-grows and corruption-fit (label corruption, censored at the budget)
+    for s in SEED_SHARES:
+        _add(
+            "fit-time-grows",
+            f"flat, 30% censored, seed {s:g}",
+            FALSE,
+            corruption_draws(0.0, 0.3, share=s),
+        )
+    _add(
+        "fit-time-grows",
+        "flat, 30% censored at the end, sd 3x",
+        FALSE,
+        corruption_draws(0.0, 0.3, share=0.3, ratio=3),
+    )
+    _add(
+        "fit-time-grows",
+        "calibration: tau 0.72, 20% censored at f=1",
+        TRUE,
+        corruption_draws(0.72, 0.2, share=0.3),
+    )
+    _add(
+        "corruption-fit",
+        "f=1 fits w.p. 0.37, seed 0.6",
+        FALSE,
+        corruption_draws(0.72, 1 - math.exp(-1), share=0.6),
+    )
+    _add(
+        "corruption-fit",
+        "calibration: every run fits (0.1% censored)",
+        TRUE,
+        corruption_draws(0.72, 0.001, share=0.3),
+    )
+
+    # granulated measures: within each axis
+    for s in SEED_SHARES:
+        _add(
+            "sensitivity-granulated",
+            f"corruption axis null, others tau 0.9, seed {s:g}",
+            FALSE,
+            measures_draws((0.9, 0.9, 0.0), share=s),
+        )
+    _add(
+        "sensitivity-granulated",
+        "corruption axis null, others 0.9, sd 3x",
+        FALSE,
+        measures_draws((0.9, 0.9, 0.0), share=0.3, ratio=3),
+    )
+    _add(
+        "sensitivity-granulated",
+        "trend only between seeds (seed 0.9, x-y 1.0)",
+        FALSE,
+        measures_draws((0.0, 0.0, 0.0), share=0.9, xy_corr=1.0),
+    )
+    _add(
+        "sensitivity-granulated",
+        "calibration: tau 0.3 on every axis, seed 0.3",
+        TRUE,
+        measures_draws((0.3, 0.3, 0.3), share=0.3),
+    )
+
+
+_build()

@@ -1,0 +1,60 @@
+"""``random-labels-chance``: a claim of *no* effect, decided by an equivalence test.
+
+A failure to reject "the model is above chance" is not evidence that it is at chance (noisier
+data would pass more easily). The claim is shown when the mean offset from chance lies within
++-margin by two one-sided tests (TOST), and refuted when it is shown to lie outside.
+"""
+
+from __future__ import annotations
+
+from suite.stats.rules._data import Table, column, floats, labels, need_seeds
+from suite.stats.rules.significance import tost
+from suite.stats.verdicts import Decision, verdict_from
+
+
+def at_chance(
+    runs: Table,
+    acc: str = "test_acc",
+    reference: str = "chance_ref",
+    seed: str = "seed",
+    margin: float = 0.02,
+    alpha: float = 0.05,
+) -> Decision:
+    """``random-labels-chance``: test accuracy equals each seed's own chance reference.
+
+    One row per seed. d_s = acc_s - reference_s, where the reference is the accuracy of a model
+    that predicts, for an image of class c, class c with the probability that a class-c
+    training image kept its label in that seed's random relabelling (sum_c pi_c q_c; the
+    relabelling of 1000 images itself moves it about +-0.01 around 0.1). TOST across seeds:
+    SUPPORTED if -margin < mean d < margin is shown (p < alpha); REFUTED if mean d is shown
+    outside the margin; INCONCLUSIVE otherwise. Statistic: mean d.
+    """
+    a = column(runs, acc)
+    ref = column(runs, reference)
+    n = len(set(labels(runs, seed).tolist()))
+    if n != a.size:
+        raise ValueError(f"one row per seed expected, got {a.size} rows for {n} seeds")
+    need_seeds(n, "random-labels-chance")
+    d = a - ref
+    res = tost(d, margin, alpha)
+    verdict = verdict_from(res.p_equivalent, res.p_outside, alpha)
+    return Decision(
+        rule="at_chance",
+        statistic=res.mean,
+        threshold=f"|mean(acc - chance reference)| < {margin:g} by TOST, p < {alpha:g}",
+        p_value=res.p_equivalent,
+        p_refute=res.p_outside,
+        verdict=verdict,
+        n_runs=int(a.size),
+        n_seeds=n,
+        reason=f"{1 - 2 * alpha:.0%} interval of the mean offset [{res.low:.4f}, {res.high:.4f}]",
+        details={
+            "per_seed_acc": floats(a),
+            "per_seed_reference": floats(ref),
+            "per_seed_offset": floats(d),
+            "interval": [res.low, res.high],
+            "margin": margin,
+            "p_equivalent": res.p_equivalent,
+            "p_outside": res.p_outside,
+        },
+    )

@@ -1,0 +1,99 @@
+"""A documented refutation (``suite.plugin.claim.refuted_at``) xfails only inside its interval.
+
+The claim tests below run through pytest itself (``pytester``, in-process, at the ci profile),
+so that the strict xfail, the plugin and ``Claim.decide`` act together as in a claims run: no
+training, the rule decides a table written in the test. The interval (-0.01, 0.03) documents
+an offset from chance of about +0.025; a leak that puts test accuracy at 0.87 (offset 0.77)
+is refuted too, and must fail rather than pass for the documented refutation.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+CLAIMS = """
+import pandas as pd
+import pytest
+
+from suite.stats import rules
+from suite.plugin.claim import refuted_at
+from suite.train.frames import ExperimentResult
+
+REFERENCES = [0.097, 0.100, 0.103]
+
+
+def decide(claim, test_acc):
+    final = pd.DataFrame({"seed": [0, 1, 2], "test_acc": test_acc, "chance_ref": REFERENCES})
+    experiment = ExperimentResult(
+        name="random_labels", profile="ci", device="cpu", config={}, frames={}, seconds=0.0
+    )
+    decision = rules.at_chance(
+        final, acc="test_acc", reference="chance_ref", margin=claim.margin
+    )
+    claim.decide(decision, experiment)
+
+
+@pytest.mark.generalization("random-labels-chance")
+@refuted_at("ci", "mean offset 0.025", interval=(-0.01, 0.03))
+def test_documented(claim):
+    decide(claim, [0.122, 0.125, 0.128])  # offset 0.025 in every seed
+
+
+@pytest.mark.generalization("random-labels-chance")
+@refuted_at("ci", "mean offset 0.025", interval=(-0.01, 0.03))
+def test_leaked(claim):
+    decide(claim, [0.87, 0.87, 0.87])  # offset 0.77
+
+
+@pytest.mark.generalization("random-labels-chance")
+@refuted_at("ci", "mean offset 0.025", interval=(-0.01, 0.03))
+def test_holds(claim):
+    decide(claim, [0.098, 0.101, 0.102])  # at chance: the documented refutation is gone
+
+
+@pytest.mark.generalization("random-labels-chance")
+def test_undocumented(claim):
+    decide(claim, [0.87, 0.87, 0.87])
+"""
+
+
+ARGS = ["-p", "suite.plugin.hooks", "-p", "suite.plugin.fixtures", "-p", "no:cacheprovider"]
+ARGS += ["--gen-profile", "ci", "--gen-device", "cpu", "--gen-report", "none"]
+
+
+@pytest.fixture
+def run(pytester: pytest.Pytester):
+    """Runs one claim test above through pytest; returns its call-phase report."""
+    pytester.makepyfile(test_claims=CLAIMS)
+
+    def call(name: str) -> pytest.TestReport:
+        result = pytester.runpytest_inprocess(*ARGS, "--gen-cache-dir", "cache", "-k", name)
+        (report,) = [
+            r for r in result.reprec.getreports("pytest_runtest_logreport") if r.when == "call"
+        ]
+        return report
+
+    return call
+
+
+def test_a_refutation_inside_its_documented_interval_xfails(run):
+    report = run("test_documented")
+    assert report.skipped and hasattr(report, "wasxfail")
+
+
+def test_a_refutation_outside_its_documented_interval_is_a_real_failure(run):
+    report = run("test_leaked")
+    assert report.failed and not hasattr(report, "wasxfail")
+    assert "RegressionBehindRefutation" in report.longreprtext
+    assert "statistic 0.77 outside its documented interval [-0.01, 0.03]" in report.longreprtext
+
+
+def test_a_documented_refutation_that_no_longer_holds_fails_the_strict_xfail(run):
+    report = run("test_holds")
+    assert report.failed
+    assert "XPASS(strict)" in report.longreprtext
+
+
+def test_an_undocumented_refutation_fails(run):
+    report = run("test_undocumented")
+    assert report.failed and "claim random-labels-chance refuted" in report.longreprtext

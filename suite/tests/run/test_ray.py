@@ -1,0 +1,81 @@
+"""The plan on a real local Ray instance: a killed worker is retried and changes no number.
+
+(The same statistics and verdicts as a local run, and a diverged run INCONCLUSIVE as locally,
+are checked end to end through pytest in test_plugin.py.) Skipped where Ray is not installed.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from dataclasses import asdict, replace
+from pathlib import Path
+
+import pytest
+
+from suite.data.splits import load_mnist
+from suite.profiles import RandomLabels
+from suite.run.jobs import JobSpec, run_job
+from suite.train.seeds import SeedSet
+
+ray = pytest.importorskip("ray")
+
+from suite.run.ray_executor import MAX_RETRIES, _train_remotely  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield
+    ray.shutdown()
+
+
+def _pids_running(task: str) -> list[int]:
+    """Processes whose title Ray set to ``ray::<task>`` (a worker executing that task)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if cmdline.startswith(f"ray::{task}"):
+                found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="finds the worker through /proc")
+def test_a_worker_killed_while_it_trains_is_retried_and_ends_with_the_same_numbers(
+    local_ray, tmp_path
+):
+    cfg = RandomLabels(n_train=200, epochs=400, eval_every=50)
+    spec = JobSpec(
+        name="random_labels",
+        config=cfg,
+        config_dict=asdict(cfg),
+        seeds=SeedSet(0, 2),
+        profile="test",
+        engine="eager",
+        device="cpu",
+        data_root=None,
+        checksum=load_mnist().checksum,
+        cache_dir=tmp_path / "worker",
+        threads=1,  # the worker's and the local run's summation order alike
+    )
+    undisturbed = run_job(replace(spec, cache_dir=tmp_path / "local"), say=lambda _: None)
+    ref = ray.remote(max_retries=MAX_RETRIES, num_cpus=1)(_train_remotely).remote(spec)
+    deadline = time.monotonic() + 600  # a Ray worker starts in seconds idle, minutes loaded
+    killed = None
+    while killed is None and time.monotonic() < deadline:
+        checkpoints = spec.checkpoints.root
+        pids = _pids_running("_train_remotely")
+        if pids and checkpoints.is_dir() and any(checkpoints.iterdir()):
+            os.kill(pids[0], signal.SIGKILL)  # mid-training: a checkpoint exists, not the end
+            killed = pids[0]
+        time.sleep(0.05)
+    assert killed is not None, "the task never reached its first checkpoint"
+    result = ray.get(ref, timeout=600)
+    assert _pids_running("_train_remotely") == []
+    for name, frame in undisturbed.frames.items():
+        assert frame.equals(result.frames[name]), name

@@ -1,0 +1,164 @@
+"""``suite.stats.rules.barriers``: the line between two solutions (``interpolation-peak``,
+``shared-init-lower-barrier``), with Frankle et al.'s error barrier.
+
+Curves are built on the experiment's grid (a from -1 to 2 in steps of 0.1): on [0, 1] the error
+is the straight line from 2% to 3% plus a triangular bump of ``height`` points peaking at
+``peak``, so the error barrier is exactly ``height`` when the peak is at 0.5 (for heights of at
+least 0.5: below that the endpoint at 3% is the maximum, 0.5 above their mean). Outside [0, 1]
+the error is at chance and the loss highest, as on real curves, where the rules must not look.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from suite.catalog import spec_for
+from suite.stats import rules
+from suite.stats.verdicts import Verdict
+
+ALPHAS = np.round(np.linspace(-1.0, 2.0, 31), 10)
+MARGIN = spec_for("interpolation-peak").margin
+
+
+def error_points(height: float, peak: float = 0.5, alphas=ALPHAS) -> np.ndarray:
+    a = np.asarray(alphas)
+    bump = np.where(a <= peak, a / peak, (1 - a) / (1 - peak))
+    inside = (a >= 0) & (a <= 1)
+    return np.where(inside, 2.0 + a + height * np.clip(bump, 0, 1), 90.0)
+
+
+def curve(heights, peaks=None, init: str = "independent", alphas=ALPHAS) -> pd.DataFrame:
+    """One row per (seed, a); train and test share the shape, test 1 point worse."""
+    peaks = [0.5] * len(heights) if peaks is None else peaks
+    rows = []
+    for seed, (h, p) in enumerate(zip(heights, peaks, strict=True)):
+        err = error_points(h, p, alphas)
+        for a, e in zip(alphas, err, strict=True):
+            rows.append(
+                {
+                    "init": init,
+                    "seed": seed,
+                    "alpha": a,
+                    "train_acc": 1 - e / 100,
+                    "test_acc": 1 - (e + 1) / 100,
+                    "train_loss": 0.05 + 0.03 * e,
+                    "test_loss": 0.08 + 0.03 * e,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def interpolation_peak(frame: pd.DataFrame):
+    return rules.interpolation_peak(
+        frame,
+        losses=("train_loss", "test_loss"),
+        accs=("train_acc", "test_acc"),
+        window=(0.3, 0.7),
+        margin=MARGIN,
+        alpha=0.05,
+    )
+
+
+# --- the error barrier --------------------------------------------------------------------------
+
+
+def test_the_barrier_is_the_peak_error_above_the_mean_of_the_endpoints():
+    # Endpoint errors 2 and 3 points (mean 2.5); peak 2.5 + 40: barrier 40, whatever lies
+    # outside [0, 1].
+    barriers, seeds = rules.error_barriers(curve([40.0, 10.0]), accs=("train_acc", "test_acc"))
+    assert barriers == pytest.approx(np.array([[40.0, 10.0], [40.0, 10.0]]))
+    assert list(seeds) == [0, 1]
+
+
+def test_a_straight_line_has_half_the_endpoint_difference_as_barrier():
+    # No bump: the maximum is the 3% endpoint, 0.5 points above the endpoints' mean (2.5%).
+    barriers, _ = rules.error_barriers(curve([0.0, 0.0]), accs=("train_acc",))
+    assert barriers == pytest.approx(np.array([[0.5, 0.5]]))
+
+
+# --- interpolation-peak -------------------------------------------------------------------------
+
+
+def test_a_40_point_barrier_peaking_at_one_half_is_supported():
+    d = interpolation_peak(curve([38.0, 40.0, 42.0]))
+    assert d.verdict is Verdict.SUPPORTED
+    assert d.statistic == pytest.approx(40.0)
+    assert d.details["per_curve"]["test_loss"]["argmax"] == [0.5, 0.5, 0.5]
+
+
+def test_a_half_point_barrier_is_refuted_as_linearly_connected():
+    d = interpolation_peak(curve([0.5, 0.5, 0.5]))
+    assert d.verdict is Verdict.REFUTED
+    assert d.statistic == pytest.approx(0.5)
+    assert "linearly connected" in d.reason
+
+
+def test_peaks_at_09_in_every_seed_are_refuted():
+    d = interpolation_peak(curve([38.0, 40.0, 42.0], peaks=[0.9, 0.9, 0.9]))
+    assert d.verdict is Verdict.REFUTED
+    assert "outside [0.3, 0.7] in every seed" in d.reason
+
+
+def test_a_peak_outside_the_window_in_one_seed_is_inconclusive():
+    d = interpolation_peak(curve([38.0, 40.0, 42.0], peaks=[0.5, 0.5, 0.9]))
+    assert d.verdict is Verdict.INCONCLUSIVE
+    assert "peaks outside the window" in d.reason
+
+
+def test_barriers_that_disagree_between_seeds_are_inconclusive():
+    d = interpolation_peak(curve([0.5, 10.0, 40.0]))
+    assert d.verdict is Verdict.INCONCLUSIVE
+    assert "not shown above" in d.reason
+
+
+def test_a_grid_without_the_endpoints_is_an_error():
+    inner = np.round(np.linspace(0.05, 0.95, 19), 10)
+    with pytest.raises(ValueError, match="endpoints"):
+        interpolation_peak(curve([40.0, 40.0, 40.0], alphas=inner))
+
+
+# --- shared-init-lower-barrier ------------------------------------------------------------------
+
+
+def both_inits(shared, independent) -> pd.DataFrame:
+    return pd.concat([curve(shared, init="shared"), curve(independent, init="independent")])
+
+
+def lower_barrier(frame: pd.DataFrame):
+    return rules.lower_barrier(
+        frame,
+        group="init",
+        lower="shared",
+        higher="independent",
+        accs=("train_acc", "test_acc"),
+        alpha=0.05,
+    )
+
+
+def test_a_lower_barrier_from_a_shared_init_is_supported():
+    d = lower_barrier(both_inits(shared=[0.5, 0.6, 0.7], independent=[30.0, 40.0, 35.0]))
+    assert d.verdict is Verdict.SUPPORTED
+    assert d.statistic == pytest.approx(35.0 - 0.6)
+
+
+def test_a_higher_barrier_from_a_shared_init_is_refuted():
+    d = lower_barrier(both_inits(shared=[30.0, 40.0, 35.0], independent=[0.5, 0.6, 0.7]))
+    assert d.verdict is Verdict.REFUTED
+
+
+def test_paired_differences_of_both_signs_are_inconclusive():
+    d = lower_barrier(both_inits(shared=[5.0, 10.0, 15.0], independent=[12.0, 6.0, 13.0]))
+    assert d.verdict is Verdict.INCONCLUSIVE
+
+
+def test_both_curves_must_cover_the_same_seeds():
+    frame = pd.concat([curve([0.5, 0.6], init="shared"), curve([30.0, 40.0, 35.0])])
+    with pytest.raises(ValueError, match="same seeds"):
+        lower_barrier(frame)
+
+
+def test_both_curves_are_needed():
+    with pytest.raises(ValueError, match="both curves are needed"):
+        lower_barrier(curve([30.0, 40.0, 35.0]))

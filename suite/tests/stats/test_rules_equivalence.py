@@ -1,0 +1,74 @@
+"""``suite.stats.rules.equivalence``: ``random-labels-chance``, a claim of no effect, by TOST.
+
+Arguments as in ``suite/claims/test_random_labels.py``: one row per seed, test accuracy against
+that seed's own chance reference, margin 0.02 (the catalog's), alpha 0.05.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from suite.catalog import spec_for
+from suite.stats import rules
+from suite.stats.verdicts import Verdict
+
+MARGIN = spec_for("random-labels-chance").margin
+REFERENCES = [0.097, 0.100, 0.103]  # sum_c pi_c q_c of each seed's relabelling
+
+
+def final(test_acc: list[float], chance_ref: list[float] = REFERENCES) -> pd.DataFrame:
+    return pd.DataFrame(
+        {"seed": range(len(test_acc)), "test_acc": test_acc, "chance_ref": chance_ref}
+    )
+
+
+def at_chance(runs: pd.DataFrame):
+    return rules.at_chance(runs, acc="test_acc", reference="chance_ref", margin=MARGIN)
+
+
+def test_the_catalog_margin_is_two_points_of_accuracy():
+    assert MARGIN == 0.02
+
+
+def test_accuracy_tightly_at_each_seeds_chance_reference_is_supported():
+    d = at_chance(final([0.099, 0.097, 0.104]))  # offsets +0.002, -0.003, +0.001
+    assert d.verdict is Verdict.SUPPORTED
+    assert d.statistic == pytest.approx(0.0)
+    assert d.details["per_seed_offset"] == pytest.approx([0.002, -0.003, 0.001])
+
+
+def test_each_seed_is_compared_with_its_own_reference():
+    # The references spread 0.08..0.12 (a relabelling of 1000 images moves chance that much);
+    # the accuracies follow them. Against 0.1 for all, the offsets would be -0.02..+0.02.
+    d = at_chance(final([0.081, 0.100, 0.119], chance_ref=[0.080, 0.101, 0.120]))
+    assert d.verdict is Verdict.SUPPORTED
+
+
+def test_leaked_labels_far_above_chance_are_refuted():
+    # A leak: test accuracy 0.87 in every seed, while chance is about 0.1.
+    d = at_chance(final([0.87, 0.87, 0.87]))
+    assert d.verdict is Verdict.REFUTED
+    assert d.statistic == pytest.approx(0.77)
+    assert d.p_refute < 1e-4
+
+
+def test_an_offset_shown_beyond_the_margin_is_refuted():
+    d = at_chance(final([0.148, 0.150, 0.153]))  # about 0.05 above chance, tightly
+    assert d.verdict is Verdict.REFUTED
+    assert d.details["interval"][0] > MARGIN
+
+
+def test_noisy_offsets_are_inconclusive_not_at_chance():
+    # Mean offset about 0, but seeds spread too much to show it lies within +-0.02.
+    d = at_chance(final([0.127, 0.080, 0.113]))  # offsets +0.03, -0.02, +0.01
+    assert d.verdict is Verdict.INCONCLUSIVE
+    assert d.p_value >= 0.05
+
+
+def test_one_row_per_seed_is_required():
+    runs = pd.DataFrame(
+        {"seed": [0, 0, 1], "test_acc": [0.1, 0.1, 0.1], "chance_ref": [0.1, 0.1, 0.1]}
+    )
+    with pytest.raises(ValueError, match="one row per seed"):
+        at_chance(runs)

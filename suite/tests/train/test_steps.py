@@ -1,0 +1,145 @@
+"""The two engine modes: same mathematics, a packed first layer, one compilation per shape."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch._dynamo.utils import counters
+
+from suite.train.engine import BatchSchedule, Member, Subsets, forward, init_params
+from suite.train.steps import (
+    MODE_TOLERANCE,
+    EagerStep,
+    FirstLayerPacking,
+    FunctionalStep,
+    make_step,
+)
+from suite.train.training import stack_plan, train
+
+N = 256
+
+
+def _data(labels_per_member: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(N, 784, dtype=torch.float64, generator=g)
+    shape = (labels_per_member, N) if labels_per_member else (N,)
+    return x, torch.randint(0, 10, shape, generator=g)
+
+
+def _width_stack(seeds: int = 2) -> list[Member]:
+    return [Member((w,) * 3, 10 * s + w, 100 + s) for s in range(seeds) for w in (5, 20, 40)]
+
+
+def test_packing_round_trips_and_the_packed_layer_equals_the_padded_one():
+    members = _width_stack()
+    plan = stack_plan(BatchSchedule(members, N, 64, torch.device("cpu")), members)
+    assert isinstance(plan.packing, FirstLayerPacking)
+    params = init_params(members)
+    packed = plan.pack(params)
+    assert packed[0].shape == (2, 784, 65)  # 5 + 20 + 40 real columns per seed, not 3 x 40
+    for a, b in zip(plan.unpack(packed), params, strict=True):
+        assert torch.equal(a, b)
+    x = torch.rand(2, 32, 784)
+    padded = torch.relu(forward(params[:2], x))
+    assert torch.equal(torch.relu(plan.packing.layer(x, packed[0], packed[1])), padded)
+
+
+def _steps(engine_or_step, members, x, y, batch, lr, epochs, subsets=None):
+    """Plain loop: ``epochs`` epochs of the schedule's batches through a fresh stepper."""
+    schedule = BatchSchedule(members, N, batch, x.device, subsets)
+    plan = stack_plan(schedule, members)
+    init = plan.pack([p.double() for p in init_params(members)])
+    step = engine_or_step(init, x, y, plan, lr)
+    for _ in range(epochs):
+        for idx in schedule.epoch():
+            step(idx)
+    return plan.unpack([p.detach() for p in step.params])
+
+
+def test_the_functional_step_is_torch_adam():
+    """The hand-written Adam (run eagerly) against torch.optim.Adam, float64."""
+    members, (x, y) = _width_stack(), _data()
+    eager = _steps(EagerStep, members, x, y, 64, 3e-3, 3)
+    functional = _steps(lambda *a: FunctionalStep(*a, compile=False), members, x, y, 64, 3e-3, 3)
+    for a, b in zip(eager, functional, strict=True):
+        torch.testing.assert_close(a, b, atol=MODE_TOLERANCE, rtol=0)
+
+
+def _experiment_stacks():
+    """Each experiment's stack layout (members, labels, subsets, batch) at a small n."""
+    table = torch.stack(
+        [torch.randperm(400, generator=torch.Generator().manual_seed(s))[:N] for s in range(2)]
+    )
+    return {
+        "random_labels": ([Member((21,), s, 50 + s) for s in range(3)], 3, None, 64),
+        "width_sweep": (_width_stack(), 0, Subsets(table, [0, 0, 0, 1, 1, 1]), 64),
+        "interpolation": ([Member((64,) * 3, s, 60 + s) for s in range(2)], 0, None, 64),
+        "batch_sweep": ([Member((64,) * 3, s, 70 + s) for s in range(2)], 0, None, 128),
+        "label_corruption": (
+            [Member((21,), s % 2, 80 + s) for s in range(4)],
+            4,
+            Subsets(table, [0, 1, 0, 1]),
+            64,
+        ),
+        "measures": ([Member((64,) * 3, s, 90) for s in range(2)], 2, None, 128),
+    }
+
+
+@pytest.mark.parametrize("experiment", list(_experiment_stacks()))
+def test_compiled_equals_eager_on_every_experiments_stack(experiment):
+    members, per_member, subsets, batch = _experiment_stacks()[experiment]
+    g = torch.Generator().manual_seed(1)
+    x = torch.rand(400, 784, dtype=torch.float64, generator=g)
+    y = torch.randint(0, 10, (per_member, N) if per_member else (400,), generator=g)
+    if subsets is None:
+        x, y = x[:N], (y if per_member else y[:N])
+    kwargs = dict(batch_size=batch, lr=3e-3, epochs=2, subsets=subsets)
+    init = [p.double() for p in init_params(members)]
+    eager = train(members, x, y, params=init, engine="eager", **kwargs)
+    compiled = train(members, x, y, params=init, engine="compiled", **kwargs)
+    for a, b in zip(eager, compiled, strict=True):
+        torch.testing.assert_close(a, b, atol=MODE_TOLERANCE, rtol=0)
+
+
+def test_compilation_happens_once_per_batch_shape_not_per_step_or_stack():
+    members, (x, y) = [Member((7,), s, 30 + s) for s in range(2)], _data()
+    x = x.float()
+    counters.clear()
+    # 256 images in batches of 48: five full batches and a short one of 16, for three epochs
+    train(members, x, y, batch_size=48, lr=1e-3, epochs=3, engine="compiled")
+    assert counters["stats"]["unique_graphs"] == 2
+    others = [Member((7,), 10 + s, 40 + s) for s in range(2)]
+    train(others, x, y, batch_size=48, lr=1e-3, epochs=2, engine="compiled")
+    assert counters["stats"]["unique_graphs"] == 2  # same shapes: no new compilation
+
+
+def test_an_unknown_engine_is_named():
+    members, (x, y) = _width_stack(1), _data()
+    plan = stack_plan(BatchSchedule(members, N, 64, torch.device("cpu")), members)
+    with pytest.raises(ValueError, match="unknown engine 'jit'"):
+        make_step("jit", init_params(members), x, y, plan, 1e-3)
+
+
+def test_every_thread_that_compiles_gets_the_raised_recompile_limit():
+    import threading
+
+    import torch._dynamo.config as dynamo_config
+
+    from suite.train.steps import RECOMPILE_LIMIT, _compiled_step
+
+    seen = []
+
+    def in_thread():
+        _compiled_step()
+        seen.append(dynamo_config.recompile_limit)
+
+    thread = threading.Thread(target=in_thread)
+    thread.start()
+    thread.join()
+    assert seen[0] >= RECOMPILE_LIMIT
+
+
+def test_cuda_graphs_are_refused_for_the_eager_engine():
+    members, (x, y) = _width_stack(1), _data()
+    with pytest.raises(ValueError, match="CUDA graphs need engine='compiled'"):
+        train(members, x, y, batch_size=64, lr=1e-3, epochs=1, engine="eager", graphs=True)

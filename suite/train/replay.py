@@ -1,0 +1,133 @@
+"""How an epoch's steps run: over fixed index buffers, one by one or replayed as CUDA graphs.
+
+A CUDA graph replays kernels on the addresses it was captured with, so everything a step reads
+must sit at a fixed address: the stepper's state (``FunctionalStep`` allocates it up front) and
+the batch indices. :class:`IndexFeed` gives the latter: each epoch's batch order is written into
+one static device buffer, through two pinned host buffers used in turn (the host fills one
+while the device may still be copying the other), with a non-blocking copy; the batches are
+fixed views of that buffer.
+
+:class:`EpochRunner` runs an epoch's steps over those views. On CUDA with ``graphs=True`` it
+captures, once, one graph of all the full batches and one of the short last batch, after a
+warm-up (compilation, cuBLAS workspaces) whose effect on the state it undoes; hooks and
+checkpoints run between replays. Everything but the capture itself runs on CPU too, and the
+tests hold it to the plain loop bit for bit.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from contextlib import nullcontext
+
+import torch
+from torch import Tensor
+
+from suite.train.steps import Stepper
+
+_PREPARING = threading.Lock()
+
+
+class IndexFeed:
+    """Epoch orders (U, n) into a static device buffer; ``batches`` are its fixed views."""
+
+    def __init__(self, orders: int, n: int, batch_size: int, device: torch.device):
+        self.device = torch.device(device)
+        # pinned memory and events need a driver; a fake CUDA device (the tests) has none
+        self.cuda = self.device.type == "cuda" and torch.cuda.is_available()
+        self.buffer = torch.empty(orders, n, dtype=torch.long, device=self.device)
+        self.host = [
+            torch.empty(orders, n, dtype=torch.long, pin_memory=self.cuda) for _ in range(2)
+        ]
+        self.copied: list[torch.cuda.Event | None] = [None, None]
+        self.turn = 0
+        self.batches: list[Tensor] = list(self.buffer.split(batch_size, dim=1))
+
+    def fill(self, order: Tensor) -> None:
+        """Put one epoch's order (CPU, (U, n)) in the device buffer without a host sync."""
+        host = self.host[self.turn]
+        done = self.copied[self.turn]
+        if done is not None:
+            done.synchronize()  # that host buffer's last copy has left it
+        host.copy_(order)
+        self.buffer.copy_(host, non_blocking=True)
+        if self.cuda:
+            event = torch.cuda.Event()
+            event.record()
+            self.copied[self.turn] = event
+        self.turn ^= 1
+
+
+class EpochRunner:
+    """Run the steps of one epoch over the feed's batches.
+
+    ``warm_up``: before the first epoch, take one step on a full and on the last batch and then
+    restore the state the steps changed (what a CUDA-graph capture needs first; on CPU it exists
+    so the tests can hold it to having no effect). ``graphs`` (CUDA only): capture and replay.
+    """
+
+    def __init__(self, step: Stepper, feed: IndexFeed, *, warm_up: bool, graphs: bool):
+        if graphs and feed.device.type != "cuda":
+            raise ValueError("CUDA graphs need a CUDA device")
+        self.step, self.feed = step, feed
+        self.warm_up, self.use_graphs = warm_up or graphs, graphs
+        self.graphs: list[torch.cuda.CUDAGraph] | None = None
+        self.ready = False
+
+    def run_epoch(self) -> None:
+        """The epoch whose order the feed holds now."""
+        if not self.ready:
+            # one stack at a time: compilation is not thread-safe, and a capture fails when
+            # another thread syncs the device meanwhile (the plan trains stacks in threads)
+            with _PREPARING:
+                if self.warm_up:
+                    self._warm_up()
+                if self.use_graphs:
+                    self.graphs = self._capture()
+            self.ready = True
+        if self.graphs is not None:
+            for graph in self.graphs:
+                graph.replay()
+        else:
+            for idx in self.feed.batches:
+                self.step(idx)
+
+    def _distinct_shapes(self) -> list[Tensor]:
+        seen: dict[tuple[int, ...], Tensor] = {}
+        for idx in self.feed.batches:
+            seen.setdefault(tuple(idx.shape), idx)
+        return list(seen.values())
+
+    def _warm_up(self) -> None:
+        saved = [t.detach().clone() for t in self.step.tensors()]
+        stream = torch.cuda.Stream() if self.feed.cuda else None
+        if stream is not None:
+            stream.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(stream) if stream is not None else nullcontext():
+            for idx in self._distinct_shapes():
+                self.step(idx)
+        if stream is not None:
+            torch.cuda.current_stream().wait_stream(stream)
+        live = self.step.tensors()
+        if len(live) != len(saved):
+            raise RuntimeError("a warm-up step allocated new state; it cannot be undone")
+        with torch.no_grad():
+            for t, s in zip(live, saved, strict=True):
+                t.copy_(s)
+
+    def _capture(self) -> list[torch.cuda.CUDAGraph]:
+        full = [b for b in self.feed.batches if b.shape == self.feed.batches[0].shape]
+        parts: list[Sequence[Tensor]] = [full, self.feed.batches[len(full) :]]
+        graphs = []
+        pool = None
+        side = torch.cuda.Stream()  # this stack's own capture stream, not the process-wide one
+        for batches in parts:
+            if not batches:
+                continue
+            graph = torch.cuda.CUDAGraph()
+            with torch.cuda.graph(graph, pool=pool, stream=side, capture_error_mode="thread_local"):
+                for idx in batches:
+                    self.step(idx)
+            pool = graph.pool()
+            graphs.append(graph)
+        return graphs
