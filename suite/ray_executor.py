@@ -74,7 +74,8 @@ class RayExecutor:
         from ray.util.queue import Queue
 
         connect(self.address)
-        self.progress = Queue()
+        # an actor that holds no CPU: it must not wait for (or take) a training task's slot
+        self.progress = Queue(actor_options={"num_cpus": 0})
         remote = ray.remote(max_retries=MAX_RETRIES)(_train_remotely)
         for name in plan.names:  # longest chain first
             spec = self.spec_of(name)
