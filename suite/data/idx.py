@@ -23,6 +23,11 @@ DATA_ROOT_ENV = "GEN_DATA_ROOT"
 
 Progress = Callable[[str], None]
 
+
+def silent(message: str) -> None:
+    """A ``Progress`` that says nothing."""
+
+
 MNIST_TRAIN_CLASS_COUNTS = (5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949)
 MNIST_TEST_CLASS_COUNTS = (980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009)
 
@@ -127,7 +132,7 @@ def has_idx_files(root: Path) -> bool:
     return complete
 
 
-def _by_hand_hint(root: Path) -> str:
+def by_hand_hint(root: Path) -> str:
     names = ", ".join(spec.name for spec in IDX_FILES)
     return (
         f"To supply MNIST by hand, copy the four uncompressed IDX files ({names}) into "
@@ -188,7 +193,7 @@ def dataset_checksum(root: Path | str | None = None) -> str:
     """
     root = resolve_data_root(root)
     if not has_idx_files(root):
-        raise MnistUnavailable(f"no MNIST IDX files in {raw_dir(root)}; {_by_hand_hint(root)}")
+        raise MnistUnavailable(f"no MNIST IDX files in {raw_dir(root)}; {by_hand_hint(root)}")
     paths = tuple(raw_dir(root) / spec.name for spec in IDX_FILES)
     signature = tuple((s.st_ino, s.st_size, s.st_mtime_ns) for s in map(os.stat, paths))
     return _checksum(paths, signature)

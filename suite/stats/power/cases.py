@@ -10,7 +10,7 @@ from functools import cache
 import numpy as np
 
 from suite.profiles import CI, PAPER
-from suite.stats.power.claims import CALLS, _margin, profile_seeds
+from suite.stats.power.claims import CALLS, claim_margin, profile_seeds
 from suite.stats.power.grid import measures_draws
 from suite.stats.power.interpolation import lower_barrier_draws, peak_draws
 from suite.stats.power.random_labels import ACC_REF_CORR, chance_draws, fit_draws, overfit_draws
@@ -131,7 +131,7 @@ def _build() -> None:
     _add("random-labels-fit", "calibration: every image fitted", TRUE, fit_draws(0.0))
 
     # random-labels-chance: offset exactly at the margin
-    m = _margin("random-labels-chance")
+    m = claim_margin("random-labels-chance")
     for c in (0.0, 0.3, ACC_REF_CORR, 0.6):
         _add(
             "random-labels-chance",
@@ -145,7 +145,7 @@ def _build() -> None:
     _add("random-labels-chance", "calibration: offset 0, sd 0.010", TRUE, chance_draws(0.0))
 
     # random-labels-overfit: rise exactly at the margin, AR(1) curves
-    m = _margin("random-labels-overfit")
+    m = claim_margin("random-labels-overfit")
     _add("random-labels-overfit", "rise = margin, AR(1) 0.99", FALSE, overfit_draws(m))
     for s in SEED_SHARES:
         _add(
@@ -227,7 +227,7 @@ def _build() -> None:
     )
 
     # interpolation-peak: barrier exactly at the margin
-    m = _margin("interpolation-peak")
+    m = claim_margin("interpolation-peak")
     for c in (0.0, 0.3, 0.6):
         _add(
             "interpolation-peak",

@@ -12,7 +12,7 @@ from suite.stats.power.shared import Table
 from suite.stats.verdicts import Decision
 
 
-def _margin(claim: str) -> float:
+def claim_margin(claim: str) -> float:
     margin = CLAIMS[claim].margin
     assert margin is not None, claim
     return margin
@@ -24,7 +24,7 @@ def _decide_fit(t: Table) -> Decision:
 
 def _decide_chance(t: Table) -> Decision:
     return rules.at_chance(
-        t, acc="test_acc", reference="chance_ref", margin=_margin("random-labels-chance")
+        t, acc="test_acc", reference="chance_ref", margin=claim_margin("random-labels-chance")
     )
 
 
@@ -34,14 +34,19 @@ def _decide_overfit(t: Table) -> Decision:
         x="epoch",
         test="test_loss",
         train="train_loss",
-        margin=_margin("random-labels-overfit"),
+        margin=claim_margin("random-labels-overfit"),
         alpha=0.01,
     )
 
 
 def _decide_width(t: Table) -> Decision:
     return rules.monotone_in_width(
-        t, x="params", y="test_acc", group="width", alpha=0.01, margin=_margin("width-monotone")
+        t,
+        x="params",
+        y="test_acc",
+        group="width",
+        alpha=0.01,
+        margin=claim_margin("width-monotone"),
     )
 
 
@@ -51,7 +56,7 @@ def _decide_peak(t: Table) -> Decision:
         losses=("train_loss", "test_loss"),
         accs=("train_acc", "test_acc"),
         window=(0.3, 0.7),
-        margin=_margin("interpolation-peak"),
+        margin=claim_margin("interpolation-peak"),
         alpha=0.05,
     )
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from suite.profiles import CI
-from suite.stats.power.shared import Draws, Table, _bvn, _spread, _tables, grid_slope
+from suite.stats.power.shared import Draws, Table, bvn, grid_slope, spread, tables
 from suite.stats.power.trends import SEED_XY_CORR
 
 _M = CI.measures
@@ -52,19 +52,19 @@ def measures_draws(
     slopes = np.array([grid_slope(n_v[a], taus[a], ratio) for a in range(3)])
     k = np.ones(n_runs)
     for a in range(3):
-        f = _spread(n_v[a], ratio)
+        f = spread(n_v[a], ratio)
         k = k * f[idx[:, a].astype(int)] / f[int(idx[0, a])]
     mean_m = idx @ slopes
     mean_g = idx.sum(axis=1)
     w = math.sqrt(share / (1 - share)) if share else 0.0
 
     def draw(rng: np.random.Generator, n: int, seeds: int) -> Iterator[Table]:
-        u, v = _bvn(rng, (n, seeds, 1), xy_corr)
+        u, v = bvn(rng, (n, seeds, 1), xy_corr)
         m = mean_m + w * u + k * rng.standard_normal((n, seeds, n_runs))
         g = mean_g + w * v + 0.1 * k * rng.standard_normal((n, seeds, n_runs))
         static = {"seed": np.repeat(np.arange(seeds), n_runs)}
         for a, name in enumerate(MEASURE_AXES):
             static[name] = np.tile(points[:, a], seeds)
-        return _tables(static, {"sensitivity": m, "gap": g}, n)
+        return tables(static, {"sensitivity": m, "gap": g}, n)
 
     return draw

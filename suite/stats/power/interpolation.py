@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from suite.profiles import CI
-from suite.stats.power.shared import Draws, Table, _bvn, _grid_static, _tables
+from suite.stats.power.shared import Draws, Table, bvn, grid_static, tables
 
 _IP = CI.interpolation
 ALPHAS = np.linspace(_IP.alpha_min, _IP.alpha_max, _IP.n_alpha)
@@ -55,7 +55,7 @@ def _curves(rng, b_train, b_test, centre):
 
 def _barriers(rng, n, seeds, mean, sd, corr, ratio):
     """(train, test) barriers per seed: normal, correlated ``corr``, test sd ``ratio`` x."""
-    a, b = _bvn(rng, (n, seeds), corr)
+    a, b = bvn(rng, (n, seeds), corr)
     return mean + sd * a, mean + ratio * sd * b
 
 
@@ -86,7 +86,7 @@ def peak_draws(
         else:
             b_train, b_test = _barriers(rng, n, seeds, mean, sd, corr, ratio)
         out = _curves(rng, b_train, b_test, _centres(rng, n, seeds, centre))
-        return _tables(_grid_static(seeds, "alpha", ALPHAS), out, n)
+        return tables(grid_static(seeds, "alpha", ALPHAS), out, n)
 
     return draw
 
@@ -112,12 +112,12 @@ def lower_barrier_draws(
         c_ind = _curves(rng, ind[0], ind[1], centre)
         c_sha = _curves(rng, sha[0], sha[1], centre)
         varying = {k: np.concatenate([c_sha[k], c_ind[k]], axis=1) for k in c_ind}
-        g = _grid_static(seeds, "alpha", ALPHAS)
+        g = grid_static(seeds, "alpha", ALPHAS)
         static = {
             "seed": np.tile(g["seed"], 2),
             "alpha": np.tile(g["alpha"], 2),
             "init": np.repeat(np.array(["shared", "independent"]), len(g["seed"])),
         }
-        return _tables(static, varying, n)
+        return tables(static, varying, n)
 
     return draw

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from suite.profiles import CI, Profile
-from suite.stats.power.shared import Draws, Table, _bvn, _grid_static, _spread, _tables
+from suite.stats.power.shared import Draws, Table, bvn, grid_static, spread, tables
 
 
 def fit_draws(mean_misses: float, cv: float = 0.0) -> Draws:
@@ -36,11 +36,11 @@ def chance_draws(offset: float, corr: float = ACC_REF_CORR, ratio: float = 1.0) 
     with ``ratio`` > 1 the seeds' scales grow linearly by that ratio (RMS 1)."""
 
     def draw(rng: np.random.Generator, n: int, seeds: int) -> Iterator[Table]:
-        a, r = _bvn(rng, (n, seeds), corr)
-        k = _spread(seeds, ratio)
+        a, r = bvn(rng, (n, seeds), corr)
+        k = spread(seeds, ratio)
         ref = 0.1 + REF_SD * k * r
         acc = 0.1 + offset + ACC_SD * k * a
-        return _tables({"seed": np.arange(seeds)}, {"test_acc": acc, "chance_ref": ref}, n)
+        return tables({"seed": np.arange(seeds)}, {"test_acc": acc, "chance_ref": ref}, n)
 
     return draw
 
@@ -88,7 +88,7 @@ def mean_train_loss(
 def ar1(rng: np.random.Generator, shape: tuple[int, ...], phi: float, corr: float):
     """Two stationary AR(1) series (unit marginal sd) along the last axis; innovations
     correlated ``corr`` between the two."""
-    a, b = _bvn(rng, shape, corr)
+    a, b = bvn(rng, shape, corr)
     c = math.sqrt(1 - phi * phi)
     for t in range(1, shape[-1]):
         a[..., t] = phi * a[..., t - 1] + c * a[..., t]
@@ -125,11 +125,11 @@ def overfit_draws(
 
     def draw(rng: np.random.Generator, n: int, seeds: int) -> Iterator[Table]:
         ea, eb = ar1(rng, (n, seeds, n_e), phi, corr)
-        la, lb = _bvn(rng, (n, seeds, 1), corr)
-        k = _spread(seeds, ratio)[None, :, None] * sd
+        la, lb = bvn(rng, (n, seeds, 1), corr)
+        k = spread(seeds, ratio)[None, :, None] * sd
         w, v = math.sqrt(share), math.sqrt(1 - share)
         te = te_mean + k * (w * la + v * ea)
         tr = np.exp(np.log(tr_mean) + k * (w * lb + v * eb))
-        return _tables(_grid_static(seeds, "epoch", EPOCHS), {"test_loss": te, "train_loss": tr}, n)
+        return tables(grid_static(seeds, "epoch", EPOCHS), {"test_loss": te, "train_loss": tr}, n)
 
     return draw

@@ -13,27 +13,27 @@ Table = dict[str, np.ndarray]
 Draws = Callable[[np.random.Generator, int, int], Iterator[Table]]
 
 
-def _bvn(rng: np.random.Generator, shape: tuple[int, ...], rho: float):
+def bvn(rng: np.random.Generator, shape: tuple[int, ...], rho: float):
     """Two standard normal arrays of ``shape`` with correlation ``rho``."""
     a = rng.standard_normal(shape)
     b = rho * a + math.sqrt(1.0 - rho * rho) * rng.standard_normal(shape)
     return a, b
 
 
-def _spread(k: int, ratio: float, rising: bool = True) -> np.ndarray:
+def spread(k: int, ratio: float, rising: bool = True) -> np.ndarray:
     """Noise scale factors over ``k`` groups growing linearly by ``ratio``, RMS 1."""
     f = np.linspace(1.0, ratio, k)
     f = f if rising else f[::-1]
     return f / np.sqrt(np.mean(f * f))
 
 
-def _tables(static: Table, varying: dict[str, np.ndarray], n: int) -> Iterator[Table]:
+def tables(static: Table, varying: dict[str, np.ndarray], n: int) -> Iterator[Table]:
     """Per draw i, ``static`` plus every ``varying`` array's [i], flattened seed-major."""
     for i in range(n):
         yield {**static, **{k: np.ascontiguousarray(v[i]).reshape(-1) for k, v in varying.items()}}
 
 
-def _grid_static(seeds: int, xcol: str, grid: np.ndarray) -> Table:
+def grid_static(seeds: int, xcol: str, grid: np.ndarray) -> Table:
     return {"seed": np.repeat(np.arange(seeds), len(grid)), xcol: np.tile(grid, seeds)}
 
 
@@ -46,7 +46,7 @@ def grid_slope(n_x: int, tau: float, ratio: float = 1.0) -> float:
     """
     if tau == 0:
         return 0.0
-    sd = _spread(n_x, ratio)
+    sd = spread(n_x, ratio)
     i, j = np.triu_indices(n_x, 1)
     scale = (j - i) / np.sqrt(sd[i] ** 2 + sd[j] ** 2)
 

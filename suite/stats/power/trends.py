@@ -12,11 +12,11 @@ from suite.profiles import CI
 from suite.stats.power.shared import (
     Draws,
     Table,
-    _bvn,
-    _grid_static,
-    _spread,
-    _tables,
+    bvn,
     grid_slope,
+    grid_static,
+    spread,
+    tables,
     tau_rho,
 )
 
@@ -41,16 +41,16 @@ def measured_draws(
     Kendall tau ``tau``; k_b grows linearly by ``ratio`` across batch sizes (RMS 1)."""
     n_b = len(BATCH_SIZES)
     rho = tau_rho(tau)
-    k = _spread(n_b, ratio)
+    k = spread(n_b, ratio)
 
     def draw(rng: np.random.Generator, n: int, seeds: int) -> Iterator[Table]:
-        u, v = _bvn(rng, (n, seeds, 1), xy_corr)
-        xw, yw = _bvn(rng, (n, seeds, n_b), rho)
+        u, v = bvn(rng, (n, seeds, 1), xy_corr)
+        xw, yw = bvn(rng, (n, seeds, n_b), rho)
         w, s = math.sqrt(share), math.sqrt(1 - share)
         x = w * u + s * k * xw
         y = w * v + s * k * yw
-        static = _grid_static(seeds, "batch_size", BATCH_SIZES)
-        return _tables(static, {xcol: x, ycol: y}, n)
+        static = grid_static(seeds, "batch_size", BATCH_SIZES)
+        return tables(static, {xcol: x, ycol: y}, n)
 
     return draw
 
@@ -68,7 +68,7 @@ def grid_draws(
     within-seed tau ``tau`` (:func:`grid_slope`), sd_i growing by ``ratio`` along the grid
     (or falling, ``rising=False``), level_s a shift of the seed's curve with share ``share``."""
     n_x = len(grid)
-    sd = _spread(n_x, ratio, rising)
+    sd = spread(n_x, ratio, rising)
     slope = grid_slope(n_x, tau, ratio) if rising else -grid_slope(n_x, -tau, ratio)
     mean = slope * np.arange(n_x)
     level = math.sqrt(share / (1 - share)) if share else 0.0
@@ -79,7 +79,7 @@ def grid_draws(
             + level * rng.standard_normal((n, seeds, 1))
             + sd * rng.standard_normal((n, seeds, n_x))
         )
-        return _tables(_grid_static(seeds, xcol, grid), {ycol: y}, n)
+        return tables(grid_static(seeds, xcol, grid), {ycol: y}, n)
 
     return draw
 
@@ -97,7 +97,7 @@ def corruption_draws(
     beyond the budget (those get budget + 1 epochs and fitted False, as the experiment writes
     them). sd_i grows by ``ratio`` along the fractions; level_s has share ``share``."""
     n_f = len(FRACTIONS)
-    sd = _spread(n_f, ratio)
+    sd = spread(n_f, ratio)
     slope = grid_slope(n_f, tau_epochs, ratio) * log_sd
     total_end = log_sd * math.sqrt(sd[-1] ** 2 + (share / (1 - share) if share else 0.0))
     intercept = math.log(BUDGET) - slope * (n_f - 1) - stats.norm.isf(censored_at_end) * total_end
@@ -113,7 +113,7 @@ def corruption_draws(
         t = np.maximum(np.ceil(np.exp(log_t)), 1.0)
         fitted = t <= BUDGET
         t = np.where(fitted, t, BUDGET + 1)
-        static = _grid_static(seeds, "fraction", FRACTIONS)
-        return _tables(static, {"epochs_to_fit": t, "fitted": fitted}, n)
+        static = grid_static(seeds, "fraction", FRACTIONS)
+        return tables(static, {"epochs_to_fit": t, "fitted": fitted}, n)
 
     return draw

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import numpy as np
 
 from suite.profiles import CI
-from suite.stats.power.claims import _margin
-from suite.stats.power.shared import Draws, Table, _grid_static, _tables
+from suite.stats.power.claims import claim_margin
+from suite.stats.power.shared import Draws, Table, grid_static, tables
 
 
 def mlp_params(width: int | np.ndarray, depth: int = 3, d_in: int = 784, d_out: int = 10):
@@ -57,9 +57,9 @@ def width_draws(
         if collapse:
             hit = rng.random((n, seeds)) < collapse
             acc[..., 0] = np.where(hit, 0.11 + 0.002 * rng.standard_normal((n, seeds)), acc[..., 0])
-        static = _grid_static(seeds, "width", WIDTHS)
+        static = grid_static(seeds, "width", WIDTHS)
         static["params"] = np.tile(PARAMS, seeds)
-        return _tables(static, {"test_acc": acc}, n)
+        return tables(static, {"test_acc": acc}, n)
 
     return draw
 
@@ -68,7 +68,7 @@ def width_drop(drop_at: int = -1, drop: float | None = None) -> np.ndarray:
     """The calibration curve with width ``drop_at`` exactly ``drop`` (the margin) below the
     previous width, every width after it shifted with it."""
     m = width_curve().copy()
-    drop = _margin("width-monotone") if drop is None else drop
+    drop = claim_margin("width-monotone") if drop is None else drop
     k = drop_at % len(m)
     m[k:] += (m[k - 1] - drop) - m[k]
     return m

@@ -152,7 +152,7 @@ def test_margin_cases_use_the_catalog_margins():
 def test_grid_slope_gives_the_expected_tau(n_x: int, tau: float, ratio: float):
     rng = np.random.default_rng(1)
     slope = shared.grid_slope(n_x, tau, ratio)
-    y = slope * np.arange(n_x) + shared._spread(n_x, ratio) * rng.standard_normal((4000, n_x))
+    y = slope * np.arange(n_x) + shared.spread(n_x, ratio) * rng.standard_normal((4000, n_x))
     i, j = np.triu_indices(n_x, 1)
     taus = np.sign(y[:, j] - y[:, i]).mean(axis=1)
     assert taus.mean() == pytest.approx(tau, abs=0.02)
