@@ -98,4 +98,7 @@ def run_job(spec: JobSpec, data: MnistSplits | None = None, say: Say = print) ->
         checkpoints.clear()  # a diverged state must not be resumed next time
         raise
     result.extra.update(seed_base=spec.seeds.base, seed_ids=list(spec.seeds.ids))
+    if checkpoints.prior_seconds:  # resumed: the wall time of the whole run, not this part
+        result.seconds += checkpoints.prior_seconds
+        result.extra.update(resumed_after_s=round(checkpoints.prior_seconds, 1))
     return result

@@ -78,11 +78,14 @@ class RayExecutor:
         # an actor that holds no CPU: it must not wait for (or take) a training task's slot
         self.progress = Queue(actor_options={"num_cpus": 0})
         remote = ray.remote(max_retries=MAX_RETRIES)(_train_remotely)
+        nodes = [node["Resources"] for node in ray.nodes() if node.get("Alive")]
         for name in plan.names:  # longest chain first
             spec = self.spec_of(name)
             if RunCache(spec.cache_dir).holds(spec.key) and not spec.fresh:
                 continue
-            needs = {"num_gpus": 1} if spec.device.startswith("cuda") else {"num_cpus": 1}
+            needs = _needs(spec)
+            if problem := unschedulable(needs, nodes):
+                raise RuntimeError(f"{name}: {problem}")
             spec = _on_worker_device(spec)
             self.refs[name] = remote.options(**needs).remote(spec, self.progress)
             self.say(f"{name}: submitted to Ray ({needs})")
@@ -117,10 +120,36 @@ class RayExecutor:
 
 
 def _needs(spec: JobSpec) -> dict[str, float]:
-    """A GPU for a CUDA job; else as many CPUs as the threads it trains with (the driver's)."""
+    """A GPU for a CUDA job; else as many CPUs as the threads it trains with (the driver's).
+
+    Asking fewer CPUs than threads lets Ray start several such tasks on one node, whose spinning
+    OpenMP threads then share too few cores: with 2 tasks x 2 threads on 2 cores, full ci ran
+    about 10x slower than locally. Fewer threads instead would change the numbers (the thread
+    count fixes the matmuls' summation order)."""
     if spec.device.startswith("cuda"):
         return {"num_gpus": 1}
     return {"num_cpus": spec.threads or 1}
+
+
+def unschedulable(needs: dict[str, float], nodes: list[dict[str, float]]) -> str | None:
+    """Why no node of the cluster (each node's resources, as ``ray.nodes()`` lists them) can ever
+    run a task with ``needs``, or None when one can. Ray would keep such a task pending forever.
+    """
+    wanted = {RESOURCE[k]: v for k, v in needs.items()}
+    if any(all(node.get(k, 0) >= v for k, v in wanted.items()) for node in nodes):
+        return None
+    most = {k: max((node.get(k, 0) for node in nodes), default=0) for k in wanted}
+    if "CPU" in wanted:
+        return (
+            f"a task trains with the driver's {wanted['CPU']:g} CPU threads (the count fixes "
+            f"the numbers), but the largest Ray node has {most['CPU']:g} CPUs; run the driver "
+            f"with fewer threads (OMP_NUM_THREADS={max(1, int(most['CPU']))}) or add larger nodes"
+        )
+    return f"a task needs {wanted}, but the largest Ray node offers {most}"
+
+
+#: Ray's names of the resources a task asks for.
+RESOURCE = {"num_cpus": "CPU", "num_gpus": "GPU"}
 
 
 def _on_worker_device(spec: JobSpec) -> JobSpec:

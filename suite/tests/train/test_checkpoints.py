@@ -102,3 +102,46 @@ def test_a_run_its_hook_stopped_resumes_as_stopped(tmp_path):
     assert calls == [0, 1, 2]  # the resumed call neither trained nor asked the hook again
     for a, b in zip(first, again, strict=True):
         assert torch.equal(a, b)
+
+
+def test_the_seconds_spent_before_a_stop_survive_it(tmp_path):
+    """A run resumed in another session reports the wall time of both parts."""
+    from suite.train.checkpoints import Checkpoints
+
+    first = Checkpoints(tmp_path / "run")
+    assert first.prior_seconds == 0.0
+    first.opened -= 30.0  # as if this process had trained for 30 s before its save
+    first.stage("train").save({"epoch": 1})
+    again = Checkpoints(tmp_path / "run")
+    assert 30.0 <= again.prior_seconds < 40.0
+    again.clear()
+    assert again.prior_seconds == 0.0
+    assert Checkpoints(tmp_path / "run").prior_seconds == 0.0
+
+
+@pytest.mark.parametrize("content", ["", "nonsense", "-5"])
+def test_a_torn_or_foreign_elapsed_file_counts_as_a_fresh_start(tmp_path, content):
+    from suite.train.checkpoints import ELAPSED, Checkpoints
+
+    (tmp_path / ELAPSED).write_text(content)
+    assert Checkpoints(tmp_path).prior_seconds == 0.0
+
+
+def test_a_resumed_job_reports_the_whole_wall_time(tmp_path):
+    from dataclasses import asdict
+
+    from suite.data.splits import load_mnist
+    from suite.profiles import RandomLabels
+    from suite.run.jobs import JobSpec, run_job
+    from suite.train.checkpoints import ELAPSED
+    from suite.train.seeds import SeedSet
+
+    cfg = RandomLabels(n_train=100, epochs=4, eval_every=2)
+    data = load_mnist()
+    spec = JobSpec("random_labels", cfg, asdict(cfg), SeedSet(0, 1), "test", "eager", "cpu",
+                   None, data.checksum, tmp_path)  # fmt: skip
+    spec.checkpoints.root.mkdir(parents=True)
+    (spec.checkpoints.root / ELAPSED).write_text("1000.0\n")  # an earlier session's part
+    result = run_job(spec, data, say=lambda _: None)
+    assert 1000.0 < result.seconds < 1100.0
+    assert result.extra["resumed_after_s"] == 1000.0

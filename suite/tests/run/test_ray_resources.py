@@ -1,0 +1,61 @@
+"""What a Ray task asks for, and the clear error when no node can give it (no Ray needed)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+
+from suite.profiles import CI
+from suite.run.jobs import JobSpec
+from suite.run.ray_executor import _needs, unschedulable
+from suite.train.seeds import SeedSet
+
+
+def spec(device: str = "cpu", threads: int | None = 2) -> JobSpec:
+    return JobSpec(
+        name="random_labels",
+        config=CI.random_labels,
+        config_dict=asdict(CI.random_labels),
+        seeds=SeedSet(0, 2),
+        profile="ci",
+        engine="eager",
+        device=device,
+        data_root=None,
+        checksum="0" * 64,
+        cache_dir=Path("unused"),
+        threads=threads,
+    )
+
+
+def test_a_cpu_task_asks_one_cpu_per_thread_it_trains_with():
+    # two 2-thread tasks on a 2-CPU node would otherwise run at once and oversubscribe it
+    assert _needs(spec(threads=2)) == {"num_cpus": 2}
+    assert _needs(spec(threads=1)) == {"num_cpus": 1}
+    assert _needs(spec(threads=None)) == {"num_cpus": 1}
+
+
+def test_a_cuda_task_asks_one_gpu():
+    assert _needs(spec(device="cuda")) == {"num_gpus": 1}
+
+
+def test_a_task_fits_when_one_node_has_enough():
+    nodes = [{"CPU": 1.0}, {"CPU": 4.0, "GPU": 1.0}]
+    assert unschedulable({"num_cpus": 4}, nodes) is None
+    assert unschedulable({"num_gpus": 1}, nodes) is None
+
+
+def test_cpus_spread_over_nodes_do_not_make_a_node_big_enough():
+    problem = unschedulable({"num_cpus": 4}, [{"CPU": 2.0}, {"CPU": 2.0}])
+    assert problem is not None
+    assert "driver's 4 CPU threads" in problem
+    assert "largest Ray node has 2 CPUs" in problem
+    assert "OMP_NUM_THREADS=2" in problem
+
+
+def test_a_cuda_task_on_a_cluster_without_gpus_is_refused():
+    problem = unschedulable({"num_gpus": 1}, [{"CPU": 8.0}])
+    assert problem == "a task needs {'GPU': 1}, but the largest Ray node offers {'GPU': 0}"
+
+
+def test_an_empty_cluster_fits_nothing():
+    assert unschedulable({"num_cpus": 1}, []) is not None
