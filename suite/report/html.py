@@ -244,7 +244,7 @@ def _timings(experiments: list[ExperimentResult]) -> str:
     rows = [
         "<tr>"
         f"<td>{esc(e.name)}</td><td>{esc(e.profile)}</td><td>{esc(e.device)}</td>"
-        f'<td class="num">{esc(text.seconds(e.seconds))}</td>'
+        f'<td class="num">{esc(text.seconds(e.seconds))}{"*" if _resumed(e) else ""}</td>'
         f'<td class="num">{esc(text.count(e.steps))}</td>'
         f'<td class="num">{esc(text.count(e.samples))}</td>'
         f'<td class="num">{esc(text.rate(e.steps, e.seconds))}</td>'
@@ -253,11 +253,24 @@ def _timings(experiments: list[ExperimentResult]) -> str:
         for e in experiments
     ]
     body = html_table(head, rows, "timings") if rows else note_paragraph("No experiment ran.")
+    resumed = "; ".join(
+        f"{e.name} {text.seconds(_resumed(e))} before its last stop"
+        for e in experiments
+        if _resumed(e)
+    )
     note = (
         '<p class="lede">Seconds are the fixture\'s own wall time (training, or reading the '
-        "cache); fixtures may run concurrently.</p>"
+        "cache); fixtures may run concurrently."
+        + (f" * Resumed from checkpoints; the seconds include earlier sessions' ({esc(resumed)}).")
+        * bool(resumed)
+        + "</p>"
     )
     return f'<section id="timings"><h2>Timings</h2>{note}{body}</section>'
+
+
+def _resumed(e: ExperimentResult) -> float:
+    """Seconds an experiment's earlier sessions spent before it resumed (0: trained in one go)."""
+    return float(e.extra.get("resumed_after_s") or 0)
 
 
 def _environment(meta: dict[str, Any]) -> str:

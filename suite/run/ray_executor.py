@@ -33,10 +33,36 @@ MAX_RETRIES = 3
 
 def _train_remotely(spec: JobSpec, progress: Any = None) -> ExperimentResult:
     """The body of the Ray task: train ``spec`` in this worker. Progress lines go to
-    ``progress`` (a Ray queue the driver drains and prints on its terminal, which pytest's
-    capture would keep from Ray's own log forwarding), else to the worker's stdout."""
-    say = progress.put if progress is not None else lambda message: print(message, flush=True)
-    return run_job(spec, None, say)
+    ``progress`` (a :class:`ProgressLines` actor the driver drains and prints on its terminal,
+    which pytest's capture would keep from Ray's own log forwarding), else to the worker's stdout.
+
+    The lines are sent without waiting for the actor: a task blocked in ``ray.get`` lends its
+    CPUs back to Ray, which then starts the next task beside it (with a blocking queue, two
+    2-thread tasks shared the 2 cores and full ci ran ~10x slower than locally).
+    """
+    return run_job(spec, None, sender(progress))
+
+
+def sender(progress: Any) -> Callable[[str], None]:
+    """How a task says a line: to the driver's :class:`ProgressLines` actor without waiting for
+    it (never ``ray.get``, which would lend this task's CPUs to another), else to stdout."""
+    if progress is None:
+        return lambda message: print(message, flush=True)
+    return progress.put.remote
+
+
+class ProgressLines:
+    """The workers' progress lines, in the order each worker sent them (a Ray actor)."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def put(self, line: str) -> None:
+        self.lines.append(line)
+
+    def take(self) -> list[str]:
+        lines, self.lines = self.lines, []
+        return lines
 
 
 def connect(address: str) -> None:
@@ -68,15 +94,14 @@ class RayExecutor:
     ):
         self.address, self.spec_of, self.obtain, self.say = address, spec_of, obtain, say
         self.refs: dict[str, Any] = {}
-        self.progress: Any = None  # the workers' progress lines (a ray.util.queue.Queue)
+        self.progress: Any = None  # the workers' progress lines (a ProgressLines actor)
 
     def start(self, plan: Plan, run: Callable[[str], Any]) -> None:
         import ray
-        from ray.util.queue import Queue
 
         connect(self.address)
         # an actor that holds no CPU: it must not wait for (or take) a training task's slot
-        self.progress = Queue(actor_options={"num_cpus": 0})
+        self.progress = ray.remote(num_cpus=0)(ProgressLines).remote()
         remote = ray.remote(max_retries=MAX_RETRIES)(_train_remotely)
         nodes = [node["Resources"] for node in ray.nodes() if node.get("Alive")]
         for name in plan.names:  # longest chain first
@@ -106,11 +131,11 @@ class RayExecutor:
         return self.obtain(name, wait)
 
     def _relay(self) -> None:
-        """Print the progress lines the workers queued (on the waiting, main thread)."""
-        waiting = self.progress.qsize()
-        if waiting:
-            for message in self.progress.get_nowait_batch(waiting):
-                self.say(message)
+        """Print the progress lines the workers sent (on the waiting, main thread)."""
+        import ray
+
+        for message in ray.get(self.progress.take.remote()):
+            self.say(message)
 
     def cancel(self) -> None:
         import ray
@@ -122,10 +147,10 @@ class RayExecutor:
 def _needs(spec: JobSpec) -> dict[str, float]:
     """A GPU for a CUDA job; else as many CPUs as the threads it trains with (the driver's).
 
-    Asking fewer CPUs than threads lets Ray start several such tasks on one node, whose spinning
-    OpenMP threads then share too few cores: with 2 tasks x 2 threads on 2 cores, full ci ran
-    about 10x slower than locally. Fewer threads instead would change the numbers (the thread
-    count fixes the matmuls' summation order)."""
+    Asking fewer CPUs than threads would let Ray start several such tasks on one node, whose
+    spinning OpenMP threads then share too few cores (up to 10x slower, as xdist workers were
+    before ``suite.plugin.options.share_cpu_threads``). Fewer threads instead would change the
+    numbers (the thread count fixes the matmuls' summation order)."""
     if spec.device.startswith("cuda"):
         return {"num_gpus": 1}
     return {"num_cpus": spec.threads or 1}

@@ -473,3 +473,16 @@ def test_stopping_note_is_empty_without_stopping_columns() -> None:
     result = fake_results.measures()
     result.frames = {"runs": result.frames["runs"].drop(columns=["reached_stop"])}
     assert figures.stopping_note(result) == ""
+
+
+def test_timings_mark_an_experiment_resumed_across_sessions(tmp_path: Path) -> None:
+    resumed = fake_results.random_labels()
+    resumed.seconds, resumed.extra = 1792.0, {**resumed.extra, "resumed_after_s": 792.0}
+    straight = ExperimentResult("width_sweep", "ci", "cpu", {"widths": [5]}, {}, seconds=3.0)
+    page = write_report(fake_results.claims(), [resumed, straight], {}, tmp_path / "r.html")
+    timings = page.read_text(encoding="utf-8").split('id="timings"')[1]
+    assert timings.count("*</td>") == 1  # only the resumed one
+    assert "Resumed from checkpoints" in timings
+    assert "random_labels 13 min 12 s before its last stop" in timings
+    again = write_report(fake_results.claims(), [straight], {}, tmp_path / "s.html")
+    assert "Resumed" not in again.read_text(encoding="utf-8")

@@ -21,7 +21,12 @@ from suite.train.seeds import SeedSet
 
 ray = pytest.importorskip("ray")
 
-from suite.run.ray_executor import MAX_RETRIES, _train_remotely  # noqa: E402
+from suite.run.ray_executor import (  # noqa: E402
+    MAX_RETRIES,
+    ProgressLines,
+    _train_remotely,
+    sender,
+)
 
 
 @pytest.fixture(scope="module")
@@ -79,3 +84,27 @@ def test_a_worker_killed_while_it_trains_is_retried_and_ends_with_the_same_numbe
     assert _pids_running("_train_remotely") == []
     for name, frame in undisturbed.frames.items():
         assert frame.equals(result.frames[name]), name
+
+
+def test_a_task_that_reports_progress_keeps_its_cpus(local_ray):
+    """Two tasks that each need the node's 2 CPUs run one after the other, even while they send
+    progress lines: a task blocked in ``ray.get`` lends its CPUs, and Ray would start the other
+    beside it (with a blocking queue, full ci ran ~10x slower through Ray than locally)."""
+    lines = ray.remote(num_cpus=0)(ProgressLines).remote()
+
+    @ray.remote(num_cpus=2)
+    def reporting(name: str, progress) -> tuple[float, float]:
+        say, start = sender(progress), time.time()
+        for k in range(20):
+            say(f"{name}: line {k}")
+            time.sleep(0.05)
+        return start, time.time()
+
+    first, second = ray.get([reporting.remote("a", lines), reporting.remote("b", lines)])
+    (_, end_a), (start_b, _) = sorted([first, second])
+    assert end_a <= start_b, "the second task started while the first still held the CPUs"
+    said = ray.get(lines.take.remote())
+    for name in "ab":
+        assert [line for line in said if line.startswith(name)] == [
+            f"{name}: line {k}" for k in range(20)
+        ]
