@@ -36,9 +36,10 @@ def _train_remotely(spec: JobSpec, progress: Any = None) -> ExperimentResult:
     ``progress`` (a :class:`ProgressLines` actor the driver drains and prints on its terminal,
     which pytest's capture would keep from Ray's own log forwarding), else to the worker's stdout.
 
-    The lines are sent without waiting for the actor: a task blocked in ``ray.get`` lends its
-    CPUs back to Ray, which then starts the next task beside it (with a blocking queue, two
-    2-thread tasks shared the 2 cores and full ci ran ~10x slower than locally).
+    The lines are sent without waiting for the actor: a task blocked in ``ray.get`` can lend its
+    CPUs back to Ray, which then starts the next task beside it (with ``ray.util.queue.Queue``'s
+    blocking put, two 2-thread tasks shared the 2 cores and full ci ran ~10x slower than
+    locally).
     """
     return run_job(spec, None, sender(progress))
 
