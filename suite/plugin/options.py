@@ -5,7 +5,6 @@ Bad input is a ``pytest.UsageError``: one line, exit code 4, and nothing written
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import tempfile
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from suite.profiles import PROFILES, Profile, get_profile
+from suite.run.ray_executor import installed as ray_installed
 
 if TYPE_CHECKING:
     from suite.train.seeds import SeedSet
@@ -175,7 +175,7 @@ def _executor(requested: str) -> str:
     requested = requested.strip().lower()
     if requested not in {"local", "ray"}:
         raise pytest.UsageError(f"--gen-executor must be local or ray, got {requested!r}")
-    if requested == "ray" and importlib.util.find_spec("ray") is None:
+    if requested == "ray" and not ray_installed():
         raise pytest.UsageError(
             "--gen-executor ray: Ray is not installed; install the extra: pip install -e '.[ray]'"
         )

@@ -35,6 +35,7 @@ from suite.data.idx import MnistUnavailable
 from suite.data.splits import load_mnist
 from suite.experiments import run_width_sweep
 from suite.profiles import WidthSweep
+from suite.run.ray_executor import installed as ray_installed
 from suite.stats.verdicts import Verdict
 
 TINY_CONFTEST = '''
@@ -372,7 +373,7 @@ def reruns(project: Path, serial_run: Run) -> Iterator[dict[str, Pending]]:
 # --- bad input ----------------------------------------------------------------------------
 
 PROC_MISSING = not Path("/proc/self").is_dir()
-RAY = importlib.util.find_spec("ray") is not None
+RAY = ray_installed()
 NEEDS_RAY = pytest.mark.skipif(not RAY, reason="Ray is not installed (extra 'ray')")
 USAGE_ERRORS = [
     # (args, text the one line says); run in a directory holding a file "a-file"

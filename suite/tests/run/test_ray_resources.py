@@ -59,3 +59,19 @@ def test_a_cuda_task_on_a_cluster_without_gpus_is_refused():
 
 def test_an_empty_cluster_fits_nothing():
     assert unschedulable({"num_cpus": 1}, []) is not None
+
+
+def test_a_directory_named_ray_is_not_ray(monkeypatch, tmp_path):
+    """Ray's temporary directory /tmp/ray is a namespace package to find_spec from /tmp."""
+    import importlib.machinery
+    import importlib.util
+
+    from suite.run.ray_executor import installed
+
+    (tmp_path / "ray").mkdir()
+    folder = importlib.machinery.PathFinder.find_spec("ray", [str(tmp_path)])
+    assert folder is not None and folder.origin is None
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: folder)
+    assert not installed()
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None)
+    assert not installed()
