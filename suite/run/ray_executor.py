@@ -50,15 +50,31 @@ def _train_remotely(spec: JobSpec, progress: Any = None) -> ExperimentResult:
     blocking put, two 2-thread tasks shared the 2 cores and full ci ran ~10x slower than
     locally).
     """
-    return run_job(spec, None, sender(progress))
+    say = Sender(progress)
+    result = run_job(spec, None, say)
+    say.flush()  # every line is with the actor before the driver learns the task is done
+    return result
 
 
-def sender(progress: Any) -> Callable[[str], None]:
-    """How a task says a line: to the driver's :class:`ProgressLines` actor without waiting for
-    it (never ``ray.get``, which would lend this task's CPUs to another), else to stdout."""
-    if progress is None:
-        return lambda message: print(message, flush=True)
-    return progress.put.remote
+class Sender:
+    """How a task says a line: to the driver's :class:`ProgressLines` actor without waiting
+    (``ray.get`` while training could lend this task's CPUs to another), else to stdout.
+    ``flush`` waits for the last line, hence for all (one caller's actor calls run in order)."""
+
+    def __init__(self, progress: Any = None):
+        self.progress, self.last = progress, None
+
+    def __call__(self, message: str) -> None:
+        if self.progress is None:
+            print(message, flush=True)
+        else:
+            self.last = self.progress.put.remote(message)
+
+    def flush(self) -> None:
+        if self.last is not None:
+            import ray
+
+            ray.get(self.last)
 
 
 class ProgressLines:
