@@ -254,14 +254,14 @@ def _timings(experiments: list[ExperimentResult]) -> str:
     ]
     body = html_table(head, rows, "timings") if rows else note_paragraph("No experiment ran.")
     resumed = "; ".join(
-        f"{e.name} {text.seconds(_resumed(e))} before its last stop"
+        f"{e.name} {text.seconds(_resumed(e))} up to its last checkpoint before a stop"
         for e in experiments
         if _resumed(e)
     )
     note = (
         '<p class="lede">Seconds are the fixture\'s own wall time (training, or reading the '
         "cache); fixtures may run concurrently."
-        + (f" * Resumed from checkpoints; the seconds include earlier sessions' ({esc(resumed)}).")
+        + (f" * Resumed from checkpoints; the seconds include earlier attempts' ({esc(resumed)}).")
         * bool(resumed)
         + "</p>"
     )

@@ -17,6 +17,7 @@ reaches the claim as it would locally (INCONCLUSIVE).
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 from collections.abc import Callable
@@ -74,7 +75,9 @@ class Sender:
         if self.last is not None:
             import ray
 
-            ray.get(self.last)
+            # the lines' actor gone (its node lost): lose the lines, not a finished result
+            with contextlib.suppress(ray.exceptions.RayError):
+                ray.get(self.last)
 
 
 class ProgressLines:
@@ -136,7 +139,10 @@ class RayExecutor:
                 continue
             needs = _needs(spec)
             if problem := unschedulable(needs, nodes):
-                raise RuntimeError(f"{name}: {problem}")
+                if not self.address:  # the local instance this session started cannot grow
+                    raise RuntimeError(f"{name}: {problem}")
+                # a cluster may still be adding nodes (autoscaling): warn, let the task wait
+                self.say(f"{name}: warning: {problem} (the task waits for such a node)")
             spec = _on_worker_device(spec)
             self.refs[name] = remote.options(**needs).remote(spec, self.progress)
             self.say(f"{name}: submitted to Ray ({needs})")

@@ -59,7 +59,9 @@ class Checkpoints:
     def __init__(self, root: Path):
         self.root = root
         self.opened = time.perf_counter()
-        self.prior_seconds = _read_seconds(root / ELAPSED)
+        # counted only beside a saved state: with none, training starts over
+        has_state = root.is_dir() and any(root.glob("*.pt"))
+        self.prior_seconds = _read_seconds(root / ELAPSED) if has_state else 0.0
 
     def stage(self, name: str) -> Checkpoint:
         return Checkpoint(self.root / f"{name}.pt", on_save=self._record_elapsed)

@@ -483,6 +483,6 @@ def test_timings_mark_an_experiment_resumed_across_sessions(tmp_path: Path) -> N
     timings = page.read_text(encoding="utf-8").split('id="timings"')[1]
     assert timings.count("*</td>") == 1  # only the resumed one
     assert "Resumed from checkpoints" in timings
-    assert "random_labels 13 min 12 s before its last stop" in timings
+    assert "random_labels 13 min 12 s up to its last checkpoint before a stop" in timings
     again = write_report(fake_results.claims(), [straight], {}, tmp_path / "s.html")
     assert "Resumed" not in again.read_text(encoding="utf-8")

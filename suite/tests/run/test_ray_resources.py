@@ -75,3 +75,6 @@ def test_a_directory_named_ray_is_not_ray(monkeypatch, tmp_path):
     assert not installed()
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None)
     assert not installed()
+    package = importlib.machinery.PathFinder.find_spec("json")  # a real package, for contrast
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: package)
+    assert installed()

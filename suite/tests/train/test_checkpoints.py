@@ -123,8 +123,19 @@ def test_the_seconds_spent_before_a_stop_survive_it(tmp_path):
 def test_a_torn_or_foreign_elapsed_file_counts_as_a_fresh_start(tmp_path, content):
     from suite.train.checkpoints import ELAPSED, Checkpoints
 
+    (tmp_path / "train.pt").write_bytes(b"a state")
     (tmp_path / ELAPSED).write_text(content)
     assert Checkpoints(tmp_path).prior_seconds == 0.0
+
+
+def test_seconds_without_a_saved_state_are_not_counted(tmp_path):
+    """With no state to resume, training starts over: the old seconds would count twice."""
+    from suite.train.checkpoints import ELAPSED, Checkpoints
+
+    (tmp_path / ELAPSED).write_text("1000.0\n")
+    assert Checkpoints(tmp_path).prior_seconds == 0.0
+    (tmp_path / "train.pt").write_bytes(b"a state")
+    assert Checkpoints(tmp_path).prior_seconds == 1000.0
 
 
 def test_a_resumed_job_reports_the_whole_wall_time(tmp_path):
@@ -136,12 +147,20 @@ def test_a_resumed_job_reports_the_whole_wall_time(tmp_path):
     from suite.train.checkpoints import ELAPSED
     from suite.train.seeds import SeedSet
 
-    cfg = RandomLabels(n_train=100, epochs=4, eval_every=2)
+    cfg = RandomLabels(n_train=100, epochs=40, eval_every=4)
     data = load_mnist()
     spec = JobSpec("random_labels", cfg, asdict(cfg), SeedSet(0, 1), "test", "eager", "cpu",
                    None, data.checksum, tmp_path)  # fmt: skip
-    spec.checkpoints.root.mkdir(parents=True)
-    (spec.checkpoints.root / ELAPSED).write_text("1000.0\n")  # an earlier session's part
+
+    def stop_at_epoch_20(message: str) -> None:
+        if "epoch 20/" in message:
+            raise KeyboardInterrupt  # a stop part-way, after the epoch-18 checkpoint
+
+    with pytest.raises(KeyboardInterrupt):
+        run_job(spec, data, say=stop_at_epoch_20)
+    first_part = float((spec.checkpoints.root / ELAPSED).read_text())
+    assert first_part > 0
+    (spec.checkpoints.root / ELAPSED).write_text("1000.0\n")  # as if that part took 1000 s
     result = run_job(spec, data, say=lambda _: None)
     assert 1000.0 < result.seconds < 1100.0
     assert result.extra["resumed_after_s"] == 1000.0
