@@ -259,12 +259,12 @@ def _timings(experiments: list[ExperimentResult]) -> str:
         if _resumed(e)
     )
     note = (
-        '<p class="lede">Seconds are the fixture\'s own wall time (training, or reading the '
-        "cache); fixtures may run concurrently."
-        + (f" * Resumed from checkpoints; the seconds include earlier attempts' ({esc(resumed)}).")
-        * bool(resumed)
-        + "</p>"
+        "Seconds are the fixture's own wall time (training, or reading the cache); fixtures may "
+        "run concurrently."
     )
+    if resumed:
+        note += f" * Resumed from checkpoints; the seconds include earlier attempts' ({resumed})."
+    note = f'<p class="lede">{esc(note)}</p>'
     return f'<section id="timings"><h2>Timings</h2>{note}{body}</section>'
 
 

@@ -131,21 +131,27 @@ class RayExecutor:
         connect(self.address)
         # an actor that holds no CPU: it must not wait for (or take) a training task's slot
         self.progress = ray.remote(num_cpus=0)(ProgressLines).remote()
-        remote = ray.remote(max_retries=MAX_RETRIES)(_train_remotely)
-        nodes = [node["Resources"] for node in ray.nodes() if node.get("Alive")]
         for name in plan.names:  # longest chain first
             spec = self.spec_of(name)
             if RunCache(spec.cache_dir).holds(spec.key) and not spec.fresh:
                 continue
-            needs = _needs(spec)
-            if problem := unschedulable(needs, nodes):
-                if not self.address:  # the local instance this session started cannot grow
-                    raise RuntimeError(f"{name}: {problem}")
-                # a cluster may still be adding nodes (autoscaling): warn, let the task wait
-                self.say(f"{name}: warning: {problem} (the task waits for such a node)")
-            spec = _on_worker_device(spec)
-            self.refs[name] = remote.options(**needs).remote(spec, self.progress)
-            self.say(f"{name}: submitted to Ray ({needs})")
+            self.refs[name] = self._submit(name, spec)
+
+    def _submit(self, name: str, spec: JobSpec) -> Any:
+        """Send one experiment to Ray, after checking that some node can ever run it."""
+        import ray
+
+        needs = _needs(spec)
+        nodes = [node["Resources"] for node in ray.nodes() if node.get("Alive")]
+        if problem := unschedulable(needs, nodes):
+            if not self.address:  # the local instance this session started cannot grow
+                raise RuntimeError(f"{name}: {problem}")
+            # a cluster may still be adding nodes (autoscaling): warn, let the task wait
+            self.say(f"{name}: warning: {problem} (the task waits for such a node)")
+        task = ray.remote(max_retries=MAX_RETRIES)(_train_remotely)
+        ref = task.options(**needs).remote(_on_worker_device(spec), self.progress)
+        self.say(f"{name}: submitted to Ray ({needs})")
+        return ref
 
     def result(self, name: str) -> ExperimentResult:
         import ray
@@ -153,8 +159,7 @@ class RayExecutor:
         def wait(spec: JobSpec) -> ExperimentResult:
             ref = self.refs.get(name)
             if ref is None:  # the cache held it at start and lost it since: train it now
-                task = ray.remote(max_retries=MAX_RETRIES)(_train_remotely)
-                ref = task.options(**_needs(spec)).remote(_on_worker_device(spec), self.progress)
+                ref = self._submit(name, spec)
             while not ray.wait([ref], timeout=0.5)[0]:
                 self._relay()
             self._relay()
@@ -200,7 +205,8 @@ def unschedulable(needs: dict[str, float], nodes: list[dict[str, float]]) -> str
         return (
             f"a task trains with the driver's {wanted['CPU']:g} CPU threads (the count fixes "
             f"the numbers), but the largest Ray node has {most['CPU']:g} CPUs; run the driver "
-            f"with fewer threads (OMP_NUM_THREADS={max(1, int(most['CPU']))}) or add larger nodes"
+            f"with fewer threads (OMP_NUM_THREADS={max(1, int(most['CPU']))}; under xdist, more "
+            "workers: each takes cores / workers) or add larger nodes"
         )
     return f"a task needs {wanted}, but the largest Ray node offers {most}"
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import asdict
 from pathlib import Path
+
+import pytest
 
 from suite.profiles import CI
 from suite.run.jobs import JobSpec
@@ -78,3 +81,57 @@ def test_a_directory_named_ray_is_not_ray(monkeypatch, tmp_path):
     package = importlib.machinery.PathFinder.find_spec("json")  # a real package, for contrast
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: package)
     assert installed()
+
+
+class _FakeRay:
+    """Just enough of the ``ray`` module for :meth:`RayExecutor._submit`: nodes, and tasks
+    that record their options instead of running."""
+
+    def __init__(self, nodes: list[dict[str, float]]):
+        self._nodes, self.submitted = nodes, []
+
+    def nodes(self):
+        return [{"Alive": True, "Resources": r} for r in self._nodes]
+
+    def remote(self, **_kw):
+        fake = self
+
+        class Task:
+            def __init__(self, fn):
+                self.fn = fn
+
+            def options(self, **needs):
+                class Bound:
+                    def remote(self, spec, progress):
+                        fake.submitted.append((needs, spec.name))
+                        return f"ref-{spec.name}"
+
+                return Bound()
+
+        return Task
+
+
+def _executor(monkeypatch, nodes, address=""):
+    from suite.run.ray_executor import RayExecutor
+
+    fake = _FakeRay(nodes)
+    monkeypatch.setitem(sys.modules, "ray", fake)
+    said: list[str] = []
+    executor = RayExecutor(address, spec_of=lambda name: spec(), obtain=None, say=said.append)
+    return executor, fake, said
+
+
+def test_a_resubmitted_task_is_checked_like_the_first(monkeypatch):
+    """The refill path (an entry the cache held at start and lost since) goes through the same
+    schedulability check as the session's start: on the local instance, an error."""
+    executor, fake, _ = _executor(monkeypatch, nodes=[{"CPU": 1.0}])
+    with pytest.raises(RuntimeError, match="random_labels: a task trains with the driver's 2"):
+        executor._submit("random_labels", spec(threads=2))
+    assert fake.submitted == []
+
+
+def test_on_a_cluster_an_undersized_task_is_submitted_with_a_warning(monkeypatch):
+    executor, fake, said = _executor(monkeypatch, nodes=[{"CPU": 1.0}], address="auto")
+    assert executor._submit("random_labels", spec(threads=2)) == "ref-random_labels"
+    assert fake.submitted == [({"num_cpus": 2}, "random_labels")]
+    assert any("warning" in line for line in said)
