@@ -54,6 +54,19 @@ def test_holds(claim):
 @pytest.mark.generalization("random-labels-chance")
 def test_undocumented(claim):
     decide(claim, [0.87, 0.87, 0.87])
+
+
+@pytest.mark.generalization("random-labels-chance")
+@refuted_at("paper", "mean offset 0.77", interval=(0.5, 1.0))
+@refuted_at("ci", "mean offset 0.025", interval=(-0.01, 0.03))
+def test_each_profile_its_interval(claim):
+    decide(claim, [0.122, 0.125, 0.128])  # ci's documented refutation, outside paper's interval
+
+
+@pytest.mark.generalization("random-labels-chance")
+@refuted_at("paper", "mean offset 0.025", interval=(-0.01, 0.03))
+def test_paper_only(claim):
+    decide(claim, [0.122, 0.125, 0.128])  # refuted at ci, documented only at paper
 """
 
 
@@ -97,3 +110,14 @@ def test_a_documented_refutation_that_no_longer_holds_fails_the_strict_xfail(run
 def test_an_undocumented_refutation_fails(run):
     report = run("test_undocumented")
     assert report.failed and "claim random-labels-chance refuted" in report.longreprtext
+
+
+def test_with_a_refutation_documented_at_two_profiles_each_profile_reads_its_own(run):
+    report = run("test_each_profile_its_interval")
+    assert report.skipped and "refuted at the ci profile" in report.wasxfail
+
+
+def test_a_refutation_documented_at_another_profile_fails_here(run):
+    report = run("test_paper_only")
+    assert report.failed and not hasattr(report, "wasxfail")
+    assert "claim random-labels-chance refuted" in report.longreprtext
