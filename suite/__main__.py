@@ -211,7 +211,8 @@ def results_table(args: argparse.Namespace) -> int:
     from suite.report.files import read_results
 
     data = read_results(Path(args.results_dir))
-    print("\n".join(markdown_table(data.claims, data.meta)))
+    resumed = {e.name for e in data.experiments if e.extra.get("resumed_after_s")}
+    print("\n".join(markdown_table(data.claims, data.meta, resumed)))
     return 0
 
 

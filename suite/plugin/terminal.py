@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 from suite.stats.verdicts import ClaimResult, Verdict, format_p
@@ -42,8 +42,13 @@ def claims_table(claims: Iterable[ClaimResult]) -> list[str]:
     ]
 
 
-def markdown_table(claims: Iterable[ClaimResult], meta: Mapping[str, Any]) -> list[str]:
-    """The README's results table: the same cells, with the profile and device it was run on."""
+def markdown_table(
+    claims: Iterable[ClaimResult], meta: Mapping[str, Any], resumed: Collection[str] = ()
+) -> list[str]:
+    """The README's results table: the same cells, with the profile and device it was run on.
+
+    A claim whose experiment (named in ``resumed``) was resumed from checkpoints has its time
+    marked * : the seconds add up parts run in different sessions, not one sitting."""
     where = f"profile `{meta.get('profile', '?')}`, device `{meta.get('device', '?')}`"
     lines = [
         f"Measured at {where}, torch {meta.get('torch_version', meta.get('torch', '?'))}:",
@@ -51,5 +56,11 @@ def markdown_table(claims: Iterable[ClaimResult], meta: Mapping[str, Any]) -> li
         "| claim | statistic | p | verdict | seeds | runs | training time |",
         "|---|---|---|---|---|---|---|",
     ]
-    lines += ["| " + " | ".join(_cells(c)) + " |" for c in claims]
+    for c in claims:
+        cells = list(_cells(c))
+        if c.experiment in resumed:
+            cells[-1] += " *"
+        lines.append("| " + " | ".join(cells) + " |")
+    if any(c.experiment in resumed for c in claims):
+        lines += ["", "\\* resumed from checkpoints: the seconds of all its parts together."]
     return lines

@@ -76,3 +76,28 @@ def test_no_command_is_a_usage_error():
     with pytest.raises(SystemExit) as exit_:
         main([])
     assert exit_.value.code == 2
+
+
+def test_results_table_marks_the_times_of_resumed_experiments(tmp_path, capsys):
+    """The README's table from a results folder; an experiment resumed from checkpoints has its
+    seconds from several sittings, and the table says so."""
+    from dataclasses import replace
+
+    from suite.report.files import write_results
+    from suite.report.model import ReportData
+    from suite.tests import fake_results
+
+    experiments = [
+        replace(e, extra={**e.extra, "resumed_after_s": 60.0}) if e.name == "width_sweep" else e
+        for e in fake_results.experiments()
+    ]
+    meta = {"profile": "paper", "device": "cpu", "torch_version": "2.14.1"}
+    write_results(ReportData(fake_results.claims(), experiments, meta), tmp_path)
+    assert main(["results-table", str(tmp_path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "Measured at profile `paper`, device `cpu`, torch 2.14.1:"
+    width = [line for line in lines if line.startswith("| width-monotone |")]
+    others = [line for line in lines if line.startswith("| random-labels-fit |")]
+    assert width and all(line.endswith(" * |") for line in width)
+    assert others and not any("*" in line for line in others)
+    assert lines[-1].startswith("\\* resumed from checkpoints")
