@@ -40,8 +40,8 @@ def test_sensitivity_ranks_runs_by_gap_within_each_axis(measures, claim):
     "paper",
     "granulated tau -0.49 at seed base 0 (5 seeds), along lr -0.80 (p 2e-4 negative), batch size "
     "-0.36, corruption -0.32: the larger learning rates end flatter and with the larger gap",
-    # the 5 seeds resampled (2000 draws): 99% of the statistic in [-0.64, -0.35]; widened by
-    # 0.15 a side, since 5 seeds understate the spread between draws
+    # the 5 seeds resampled (suite.stats.resample.seed_bootstrap, 2000 draws): 99% of the
+    # statistic in [-0.64, -0.35]; widened by 0.15 a side, 5 seeds understate the spread
     interval=(-0.8, -0.2),
 )
 def test_sharpness_ranks_runs_by_gap_within_each_axis(measures, claim):

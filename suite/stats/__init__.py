@@ -4,6 +4,8 @@ simulation of every rule's error rates.
 - ``verdicts``: ``Verdict``, ``Decision``, ``ClaimResult``.
 - ``rules``: one module per family (significance, trends, equivalence, barriers, fits,
   granulated); ``grid``: the measures x axes table of the measures grid.
+- ``resample``: the seed bootstrap (where a documented refutation's interval comes from when
+  only one seed set exists).
 - ``power``: the Monte-Carlo simulation of every rule under the experiments' dependence
   (``python -m suite.stats.power``).
 
