@@ -49,6 +49,7 @@ def markdown_table(
 
     A claim whose experiment (named in ``resumed``) was resumed from checkpoints has its time
     marked * : the seconds add up parts run in different sessions, not one sitting."""
+    claims = list(claims)
     where = f"profile `{meta.get('profile', '?')}`, device `{meta.get('device', '?')}`"
     lines = [
         f"Measured at {where}, torch {meta.get('torch_version', meta.get('torch', '?'))}:",
