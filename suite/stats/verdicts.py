@@ -62,6 +62,15 @@ class Decision:
     reason: str = ""
     p_refute: float | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    # The statistic's confidence interval (the rule's own, or a seed bootstrap) and its level:
+    # what a reader compares with the margin. None only where no interval can be formed.
+    interval: tuple[float, float] | None = None
+    interval_level: float | None = None
+    # The claim's margin as the rule used it (None where only the opposite effect refutes).
+    margin: float | None = None
+    # For an INCONCLUSIVE verdict, about how many seeds the observed effect and spread would
+    # need to be decided (None where the rule cannot say, or the verdict is decided).
+    seeds_needed: int | None = None
 
     @property
     def supported(self) -> bool:
@@ -70,7 +79,13 @@ class Decision:
     def summary(self) -> str:
         """One line a terminal, a skip or an xfail reason can carry."""
         p = "" if self.p_value is None else f", p={format_p(self.p_value)}"
-        stat = f"statistic={self.statistic:.4g} (threshold {self.threshold}{p})"
+        ci = (
+            ""
+            if self.interval is None
+            else f", {self.interval_level or 0:.0%} interval [{self.interval[0]:.4g}, "
+            f"{self.interval[1]:.4g}]"
+        )
+        stat = f"statistic={self.statistic:.4g}{ci} (threshold {self.threshold}{p})"
         why = f"; {self.reason}" if self.reason else ""
         return f"{self.rule}: {stat} -> {self.verdict.value}{why}"
 
