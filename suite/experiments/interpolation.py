@@ -21,7 +21,7 @@ from suite.train.training import train
 
 
 def alphas(cfg: Interpolation) -> torch.Tensor:
-    return torch.linspace(cfg.alpha_min, cfg.alpha_max, cfg.n_alpha, dtype=torch.float64)
+    return torch.tensor(cfg.alpha_grid(), dtype=torch.float64)
 
 
 def interpolate(theta1: Params, theta2: Params, alpha: torch.Tensor) -> Params:

@@ -33,7 +33,7 @@ def run_random_labels(
     subsets = Subsets(images, range(len(seeds)))
     y = torch.stack(
         [
-            random_labels(data.train_y[images[s]], derive_seed("random_labels", seed_id))
+            random_labels(data.train_y[images[s]], derive_seed("random_labels/labels", seed_id))
             for s, seed_id in enumerate(seeds.ids)
         ]
     )

@@ -7,5 +7,5 @@ terminal table.
   refutations; ``session``: results collected across xdist workers; ``terminal``: the table.
 
 May import everything below it: ``suite.train``, ``suite.experiments``, ``suite.stats``,
-``suite.report``, ``suite.data``, ``suite.catalog``, ``suite.profiles``.
+``suite.report``, ``suite.data``, ``suite.profiles``.
 """

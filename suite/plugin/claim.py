@@ -1,4 +1,5 @@
-"""The ``claim`` fixture's object: it turns a rule's :class:`Decision` into a recorded verdict.
+"""The ``claim`` fixture's object: it decides the claim on its experiment (the catalog
+record's one decision, at the level of the experiment's last look) and records the verdict.
 
 pytest's outcome is the verdict: SUPPORTED passes, REFUTED fails (or xfails where the README
 documents the refutation and its statistic stayed in the documented interval), INCONCLUSIVE
@@ -11,12 +12,13 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 
-from suite.catalog import spec_for
 from suite.plugin.options import Settings
+from suite.run.looks import look_alpha
+from suite.stats.catalog import case_of, spec_for
 from suite.stats.verdicts import ClaimResult, Decision, Verdict
 from suite.train.frames import ExperimentResult
 
@@ -45,11 +47,13 @@ def claim_id(item: pytest.Item) -> str | None:
     return f"{marker.args[0]}[{callspec.id}]" if callspec else str(marker.args[0])
 
 
-def documented_interval(item: pytest.Item, profile: str) -> tuple[float, float] | None:
-    """The interval refuted_at documents for ``profile``, or None if the claim has none there."""
+def documented_refutation(
+    item: pytest.Item, profile: str
+) -> tuple[tuple[float, float], str | None] | None:
+    """The interval and reason refuted_at documents for ``profile``, or None if none there."""
     for mark in item.iter_markers(REFUTED_MARK):
         if mark.args[0] == profile:
-            return float(mark.args[1]), float(mark.args[2])
+            return (float(mark.args[1]), float(mark.args[2])), mark.kwargs.get("because")
     return None
 
 
@@ -68,7 +72,7 @@ class Claim:
             self.spec = spec_for(self.id)
         except KeyError:
             raise LookupError(
-                f"{item.nodeid}: claim id {self.id!r} is not in suite/catalog.py"
+                f"{item.nodeid}: claim id {self.id!r} is not in suite/stats/catalog.py"
             ) from None
         self.started = time.perf_counter()
 
@@ -76,20 +80,25 @@ class Claim:
     def margin(self) -> float:
         """The claim's smallest effect of interest, from the catalog."""
         if self.spec.margin is None:
-            raise LookupError(f"claim {self.id!r} has no margin in suite/catalog.py")
+            raise LookupError(f"claim {self.id!r} has no margin in suite/stats/catalog.py")
         return self.spec.margin
 
-    def decide(self, decision: Decision, experiment: ExperimentResult) -> None:
-        """Record the decision, then pass, fail or skip the test as the verdict says."""
+    def decide(self, experiment: ExperimentResult) -> None:
+        """Decide the claim on ``experiment`` with its catalog record, at the level its
+        experiment's looks spent on the last one; then pass, fail or skip as the verdict says."""
+        looks = experiment.extra.get("looks") or {}
+        n_looks = len(looks.get("planned") or [1])
+        decision = self.spec.decision(
+            experiment.frames, look_alpha(self.spec.alpha, n_looks), case_of(self.id)
+        )
+        self.record(decision, experiment)
+
+    def record(self, decision: Decision, experiment: ExperimentResult) -> None:
+        """Record ``decision``, then pass, fail or skip the test as its verdict says."""
         profile = self.settings.profile_name
         verdict, reason = decision.verdict, decision.reason
-        undecided = self.spec.undecided(self.id, profile)
-        if undecided:
-            reason = (
-                f"undecided at {profile} by the catalog ({undecided}); this draw's rule "
-                f"outcome: {decision.verdict.value}"
-            )
-            verdict = Verdict.INCONCLUSIVE
+        if verdict is Verdict.INCONCLUSIVE and decision.seeds_needed:
+            reason = f"{reason}; about {decision.seeds_needed} seeds would decide it"
         result = ClaimResult(
             claim=self.id,
             statement=self.spec.statement,
@@ -107,6 +116,12 @@ class Claim:
             nodeid=self.item.nodeid,
             reason=reason,
             details={**decision.details, "rule": decision.rule, "p_refute": decision.p_refute},
+            interval=None if decision.interval is None else [float(v) for v in decision.interval],
+            interval_level=decision.interval_level,
+            margin=decision.margin if decision.margin is not None else self.spec.margin,
+            seeds_needed=decision.seeds_needed,
+            premise_unmet=decision.premise_unmet,
+            looks=claim_looks(self.id, experiment),
         )
         self.item.stash[RESULT_KEY] = result
         self.item.stash[EXPERIMENT_KEY] = experiment
@@ -114,16 +129,41 @@ class Claim:
             return
         if verdict is Verdict.INCONCLUSIVE:
             pytest.skip(f"claim {self.id} inconclusive: {reason or decision.summary()}")
-        interval = documented_interval(self.item, profile)
+        documented = documented_refutation(self.item, profile)
         stat = decision.statistic
-        if interval is not None and not (
-            math.isfinite(stat) and interval[0] <= stat <= interval[1]
-        ):
-            raise RegressionBehindRefutation(
-                f"claim {self.id} refuted with statistic {stat:.4g} outside its documented "
-                f"interval [{interval[0]:g}, {interval[1]:g}] at {profile}: {decision.summary()}"
-            )
+        if documented is not None:
+            interval, because = documented
+            if not (math.isfinite(stat) and interval[0] <= stat <= interval[1]):
+                raise RegressionBehindRefutation(
+                    f"claim {self.id} refuted with statistic {stat:.4g} outside its documented "
+                    f"interval [{interval[0]:g}, {interval[1]:g}] at {profile}: "
+                    f"{decision.summary()}"
+                )
+            if because is not None and because not in decision.reason:
+                raise RegressionBehindRefutation(
+                    f"claim {self.id} documented as refuted because {because!r} at {profile}, "
+                    f"but refuted for another reason: {decision.summary()}"
+                )
         pytest.fail(f"claim {self.id} refuted: {decision.summary()}", pytrace=False)
+
+
+def claim_looks(claim: str, experiment: ExperimentResult) -> dict[str, Any]:
+    """The claim's part of its experiment's looks: planned seed counts, its verdict at each
+    look taken, the look it was first decided at (None: never), and why seeding stopped."""
+    looks = experiment.extra.get("looks")
+    if not looks:
+        return {}
+    taken = [
+        {"look": t["look"], "seeds": t["seeds"], "verdict": t["verdicts"].get(claim)}
+        for t in looks["taken"]
+    ]
+    decided = next((t["look"] for t in taken if t["verdict"] not in (None, "inconclusive")), None)
+    return {
+        "planned": looks["planned"],
+        "taken": taken,
+        "decided_at": decided,
+        "stopped": looks["stopped"],
+    }
 
 
 def inconclusive(item: pytest.Item, settings: Settings, reason: str) -> ClaimResult:
@@ -137,7 +177,7 @@ def inconclusive(item: pytest.Item, settings: Settings, reason: str) -> ClaimRes
         spec = spec_for(cid)
         statement, experiment = spec.statement, spec.experiment
     except KeyError:
-        statement, experiment = f"(claim {cid!r} is not in suite/catalog.py)", ""
+        statement, experiment = f"(claim {cid!r} is not in suite/stats/catalog.py)", ""
     return ClaimResult(
         claim=cid,
         statement=statement,
@@ -177,14 +217,19 @@ def outcome(
     return None
 
 
-def refuted_at(profile: str, measured: str, interval: tuple[float, float]) -> Callable[[F], F]:
+def refuted_at(
+    profile: str, measured: str, interval: tuple[float, float], because: str | None = None
+) -> Callable[[F], F]:
     """Mark a claim the data refuted at ``profile``: xfail(strict=True) there, and only there.
 
     ``measured`` quotes the statistic that was measured (never guessed in advance);
-    ``interval`` is where the README expects the statistic on any draw (from the stability
-    runs). If the claim starts to hold, the strict xfail turns the run red; if it is refuted
-    with a statistic outside the interval, :class:`RegressionBehindRefutation` does. Only the
-    refutation ``Claim.decide`` raises counts as expected: any other error stays an error.
+    ``interval`` is where the README expects the statistic on any draw: a prediction interval
+    from the stability sets. ``because`` names the direction and axis that refute it, as the
+    rule's reason says them (e.g. "negative along lr"): a refutation for another reason is a
+    real failure. If the claim starts to hold, the strict xfail turns the run red; if it is
+    refuted with a statistic outside the interval, or for another reason,
+    :class:`RegressionBehindRefutation` does. Only the refutation ``Claim.decide`` raises
+    counts as expected: any other error stays an error.
     """
     lo, hi = interval
     if not lo <= hi:
@@ -192,11 +237,11 @@ def refuted_at(profile: str, measured: str, interval: tuple[float, float]) -> Ca
     xfail = pytest.mark.xfail(
         f"config.option.gen_profile == {profile!r}",
         reason=f"refuted at the {profile} profile (measured: {measured}; expected statistic in "
-        f"[{lo:g}, {hi:g}])",
+        f"[{lo:g}, {hi:g}]" + (f", {because}" if because else "") + ")",
         strict=True,
         raises=pytest.fail.Exception,
     )
-    record = getattr(pytest.mark, REFUTED_MARK)(profile, lo, hi)
+    record = getattr(pytest.mark, REFUTED_MARK)(profile, lo, hi, because=because)
 
     def mark(test: F) -> F:
         return record(xfail(test))

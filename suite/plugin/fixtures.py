@@ -19,10 +19,12 @@ from suite.experiments import RUNNERS
 from suite.plugin.claim import Claim
 from suite.plugin.options import SETTINGS_KEY, Settings
 from suite.run.jobs import JobSpec, run_job
+from suite.run.looks import in_rounds
 from suite.run.plan import Executor, StreamExecutor, executor_for, plan_for
 from suite.train.cache import RunCache
 from suite.train.engine import configure_precision
 from suite.train.frames import ExperimentResult
+from suite.train.seeds import SeedSet
 
 
 def _say(config: pytest.Config, message: str) -> None:
@@ -121,13 +123,16 @@ def gen_executor(
         executor.cancel()
 
 
-def job_spec(name: str, settings: Settings, data: MnistSplits) -> JobSpec:
-    """Experiment ``name`` of this session as plain data (what any executor needs)."""
+def job_spec(
+    name: str, settings: Settings, data: MnistSplits, seeds: SeedSet | None = None
+) -> JobSpec:
+    """One round of experiment ``name`` (default: its first) as plain data (what any executor
+    needs)."""
     return JobSpec(
         name=name,
         config=settings.profile.experiment(name),
         config_dict=settings.profile.as_dict()[name],
-        seeds=settings.seeds_for(name),
+        seeds=seeds if seeds is not None else settings.rounds_for(name)[0],
         profile=settings.profile_name,
         engine=settings.engine,
         device=settings.device,
@@ -147,14 +152,30 @@ def obtain(
     say: Callable[[str], None] | None = None,
     train: Callable[[JobSpec], ExperimentResult] | None = None,
 ) -> ExperimentResult:
-    """The experiment's result from the run cache, training it first if it is not there.
+    """The experiment's result: its seeds in rounds until its claims are decided
+    (:func:`suite.run.looks.in_rounds`), each round from the run cache or trained first.
 
     ``say`` prints progress (default: on the terminal, from the main thread); ``train`` trains
-    the job elsewhere (default: here, :func:`suite.run.jobs.run_job`). Only this process writes
-    the cache, and only a finished result."""
+    a round's job elsewhere (default: here, :func:`suite.run.jobs.run_job`). Only this process
+    writes the cache, and only a finished result."""
     say = say or (lambda message: _say(config, message))
-    spec = job_spec(name, settings, data)
     train = train or (lambda job: run_job(job, data, say))
+    return in_rounds(
+        name,
+        settings.rounds_for(name),
+        lambda seeds: _obtain_round(job_spec(name, settings, data, seeds), settings, say, train),
+        say,
+    )
+
+
+def _obtain_round(
+    spec: JobSpec,
+    settings: Settings,
+    say: Callable[[str], None],
+    train: Callable[[JobSpec], ExperimentResult],
+) -> ExperimentResult:
+    seeds = spec.seeds
+    name = spec.name if seeds.start == 0 else f"{spec.name} (seeds {seeds.start}..{seeds.end - 1})"
     t0 = time.perf_counter()
     result, cached = RunCache(settings.cache_dir).get_or_run(
         spec.key, lambda: train(spec), fresh=settings.fresh

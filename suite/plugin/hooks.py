@@ -59,7 +59,7 @@ def pytest_report_header(config: pytest.Config) -> str:
     s = config.stash[SETTINGS_KEY]
     return (
         f"generalization: profile={s.profile_name} seeds={s.profile.seeds}"
-        + "".join(f", {k} {v}" for k, v in s.profile.experiment_seeds.items())
+        + "".join(f", {k} looks {'/'.join(map(str, v))}" for k, v in s.profile.looks.items())
         + " "
         f"seed-base={s.seed_base} device={s.device} cache={s.cache_dir}"
     )

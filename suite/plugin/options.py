@@ -111,6 +111,10 @@ class Settings:
         count = self.profile.seeds if experiment is None else self.profile.seeds_for(experiment)
         return SeedSet(self.seed_base, count)
 
+    def rounds_for(self, experiment: str) -> list[SeedSet]:
+        """The seeds of ``experiment`` in the rounds of its looks (one round for one look)."""
+        return self.seeds_for(experiment).rounds(self.profile.looks_for(experiment))
+
 
 def _value(config: pytest.Config, name: str) -> str:
     cli = config.getoption(name)

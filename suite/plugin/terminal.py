@@ -5,25 +5,31 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
+from suite.report.text import interval_text, looks_text
 from suite.stats.verdicts import ClaimResult, Verdict, format_p
 
-HEADER = ("claim", "statistic", "p", "verdict", "seeds", "runs", "time")
+HEADER = ("claim", "statistic", "interval", "margin", "p", "verdict", "seeds", "looks", "runs")
+HEADER += ("time",)
 
 
 def _cells(c: ClaimResult) -> tuple[str, ...]:
     return (
         c.claim,
         f"{c.statistic:.4g}",
+        interval_text(c),
+        "-" if c.margin is None else f"{c.margin:g}",
         format_p(c.p_value),
         c.label,
         str(c.n_seeds),
+        looks_text(c),
         str(c.n_runs),
         f"{c.seconds:.1f}s",
     )
 
 
 def claims_table(claims: Iterable[ClaimResult]) -> list[str]:
-    """Fixed-width lines: claim, statistic, p, verdict, seeds, runs, seconds; then the reason
+    """Fixed-width lines: claim, statistic, its interval, the margin, p, verdict, seeds, looks
+    taken of those planned, runs, seconds; then the reason
     of every claim that was not supported, so a CI log says why without opening the report."""
     claims = list(claims)
     header = HEADER
@@ -54,8 +60,9 @@ def markdown_table(
     lines = [
         f"Measured at {where}, torch {meta.get('torch_version', meta.get('torch', '?'))}:",
         "",
-        "| claim | statistic | p | verdict | seeds | runs | training time |",
-        "|---|---|---|---|---|---|---|",
+        "| claim | statistic | interval | margin | p | verdict | seeds | looks | runs | training "
+        "time |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for c in claims:
         cells = list(_cells(c))

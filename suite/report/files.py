@@ -88,6 +88,12 @@ def claim_to_json(c: ClaimResult) -> dict[str, Any]:
         "seconds": _number_or_none(c.seconds),
         "experiment": c.experiment,
         "nodeid": c.nodeid,
+        "interval": None if c.interval is None else [_number_or_none(v) for v in c.interval],
+        "interval_level": _number_or_none(c.interval_level),
+        "margin": _number_or_none(c.margin),
+        "seeds_needed": c.seeds_needed,
+        "premise_unmet": c.premise_unmet,
+        "looks": jsonable(c.looks),
         "details": jsonable(c.details),
     }
 
@@ -118,7 +124,19 @@ def claim_from_json(d: dict[str, Any]) -> ClaimResult:
         experiment=str(d.get("experiment", "")),
         nodeid=str(d.get("nodeid", "")),
         details=d.get("details") or {},
+        interval=_interval(d.get("interval")),
+        interval_level=_number_or_none(d.get("interval_level")),
+        margin=_number_or_none(d.get("margin")),
+        seeds_needed=None if d.get("seeds_needed") is None else int(d["seeds_needed"]),
+        premise_unmet=d.get("premise_unmet"),
+        looks=d.get("looks") or {},
     )
+
+
+def _interval(v: Any) -> list[float] | None:
+    if not v or len(v) != 2 or any(_number_or_none(x) is None for x in v):
+        return None
+    return [float(v[0]), float(v[1])]
 
 
 def csv_name(experiment: str, frame: str) -> str:

@@ -26,6 +26,7 @@ from suite.report.markup import (
 from suite.report.model import META_FIELDS, ReportData, Section, normalize_meta
 from suite.report.stability_section import stability_section
 from suite.report.style import CSS
+from suite.report.text import interval_text, looks_sentence, looks_text
 from suite.stats.verdicts import ClaimResult, Verdict, format_p
 from suite.train.frames import ExperimentResult
 
@@ -88,10 +89,13 @@ def claims_table(claims: list[ClaimResult]) -> str:
         ("Claim", ""),
         ("Statement", ""),
         ("Statistic", "num"),
+        ("Interval", "num"),
+        ("Margin", "num"),
         ("Threshold", ""),
         ("p", "num p"),
         ("Verdict", ""),
         ("Seeds", "num"),
+        ("Looks", "num"),
         ("Time", "num"),
     ]
     rows = []
@@ -101,25 +105,31 @@ def claims_table(claims: list[ClaimResult]) -> str:
             f'<td class="id"><a href="#{esc(anchor)}">{esc(c.claim)}</a></td>'
             f'<td class="statement">{esc(c.statement)}</td>'
             f'<td class="num">{esc(text.statistic(c.statistic))}</td>'
+            f'<td class="num">{esc(interval_text(c))}</td>'
+            f'<td class="num">{esc("-" if c.margin is None else f"{c.margin:g}")}</td>'
             f'<td class="threshold">{esc(c.threshold)}</td>'
             f'<td class="num">{esc(format_p(c.p_value))}</td>'
             f"<td>{claim_badge(c)}</td>"
             f'<td class="num">{esc(c.n_seeds or c.n_runs)}</td>'
+            f'<td class="num">{esc(looks_text(c))}</td>'
             f'<td class="num">{esc(text.seconds(c.seconds))}</td>'
             "</tr>"
         )
     if not rows:
-        rows.append('<tr><td colspan="8">No claim was recorded in this run.</td></tr>')
+        rows.append('<tr><td colspan="11">No claim was recorded in this run.</td></tr>')
     return html_table(head, rows, cls="claims")
 
 
 def _claim_card(c: ClaimResult, anchor: str) -> str:
     p = "" if c.p_value is None else f" \u00b7 p = <b>{esc(format_p(c.p_value))}</b>"
+    margin = "" if c.margin is None else f" \u00b7 margin <b>{esc(f'{c.margin:g}')}</b>"
     rule = (
-        f"statistic <b>{esc(text.statistic(c.statistic))}</b> \u00b7 threshold "
+        f"statistic <b>{esc(text.statistic(c.statistic))}</b> \u00b7 interval "
+        f"<b>{esc(interval_text(c))}</b>{margin} \u00b7 threshold "
         f"<b>{esc(c.threshold)}</b>{p} \u00b7 {esc(c.n_seeds)} seeds, {esc(c.n_runs)} runs \u00b7 "
         f"{esc(text.seconds(c.seconds))}"
     )
+    looks = f'<p class="note">{esc(looks_sentence(c))}</p>' if c.looks else ""
     details = c.details if isinstance(c.details, dict) else {"details": c.details}
     nodeid = f'<p class="nodeid mono">{esc(c.nodeid)}</p>' if c.nodeid else ""
     reason = f'<p class="reason">{esc(c.reason)}</p>' if c.reason else ""
@@ -133,7 +143,7 @@ def _claim_card(c: ClaimResult, anchor: str) -> str:
         f'<article class="card {claim_class(c)}" id="{esc(anchor)}">'
         f"<h3><span>{esc(c.claim)}</span>{claim_badge(c)}</h3>"
         f'<p class="statement">{esc(c.statement)}</p>'
-        f'<p class="rule">{rule}</p>{reason}{kv_table(details.items())}{nodeid}</article>'
+        f'<p class="rule">{rule}</p>{reason}{looks}{kv_table(details.items())}{nodeid}</article>'
     )
 
 

@@ -6,6 +6,8 @@ import math
 from datetime import datetime
 from typing import Any
 
+from suite.stats.verdicts import ClaimResult
+
 DASH = "\u2014"
 MAX_ITEMS = 20
 MAX_CHARS = 600
@@ -112,3 +114,34 @@ def value(v: Any) -> str:
             lines.append(f"\u2026 +{len(v) - MAX_ITEMS} more")
         return _truncate("\n".join(lines))
     return _truncate(inline(v))
+
+
+def interval_text(c: ClaimResult) -> str:
+    """``[low, high]`` at the interval's level (e.g. ``90% [0.12, 0.34]``), or ``-``."""
+    if c.interval is None:
+        return "-"
+    level = f"{c.interval_level:.0%} " if c.interval_level else ""
+    return f"{level}[{c.interval[0]:.3g}, {c.interval[1]:.3g}]"
+
+
+def looks_text(c: ClaimResult) -> str:
+    """Looks taken of those planned (``2/3``), ``-`` for a claim without looks."""
+    if not c.looks:
+        return "-"
+    return f"{len(c.looks.get('taken', []))}/{len(c.looks.get('planned', []))}"
+
+
+def looks_sentence(c: ClaimResult) -> str:
+    """The claim's looks in words: seeds at each look, its verdict there, why seeding stopped."""
+    looks = c.looks
+    steps = ", ".join(f"{t['seeds']} seeds: {t['verdict']}" for t in looks.get("taken", []))
+    planned = "/".join(str(n) for n in looks.get("planned", []))
+    decided = looks.get("decided_at")
+    first = f"first decided at look {decided}" if decided else "not decided at any look"
+    why = {
+        "decided": "every claim on the experiment was settled",
+        "cap": "the profile's cap was reached",
+    }.get(looks.get("stopped"), str(looks.get("stopped")))
+    return (
+        f"Looks planned at {planned} seeds; taken: {steps}; {first}; seeding stopped because {why}."
+    )

@@ -110,7 +110,8 @@ def connect(address: str) -> None:
 class RayExecutor:
     """Submit the plan's untrained experiments as Ray tasks; results come back to the driver.
 
-    ``spec_of(name)`` gives the job of an experiment; ``obtain(name, train)`` is the driver's
+    ``spec_of(name)`` gives the job of an experiment's first round (submitted at start; a later
+    round is submitted when the driver's looks ask for it); ``obtain(name, train)`` is the driver's
     cache-aware fetch (:func:`suite.plugin.fixtures.obtain`), given ``train`` = wait for the task.
     """
 
@@ -135,7 +136,7 @@ class RayExecutor:
             spec = self.spec_of(name)
             if RunCache(spec.cache_dir).holds(spec.key) and not spec.fresh:
                 continue
-            self.refs[name] = self._submit(name, spec)
+            self.refs[spec.key] = self._submit(name, spec)
 
     def _submit(self, name: str, spec: JobSpec) -> Any:
         """Send one experiment to Ray, after checking that some node can ever run it."""
@@ -157,9 +158,9 @@ class RayExecutor:
         import ray
 
         def wait(spec: JobSpec) -> ExperimentResult:
-            ref = self.refs.get(name)
-            if ref is None:  # the cache held it at start and lost it since: train it now
-                ref = self._submit(name, spec)
+            ref = self.refs.get(spec.key)
+            if ref is None:  # a later round, or the cache held it at start and lost it since
+                ref = self.refs[spec.key] = self._submit(name, spec)
             while not ray.wait([ref], timeout=0.5)[0]:
                 self._relay()
             self._relay()

@@ -71,6 +71,9 @@ class Decision:
     # For an INCONCLUSIVE verdict, about how many seeds the observed effect and spread would
     # need to be decided (None where the rule cannot say, or the verdict is decided).
     seeds_needed: int | None = None
+    # The premise of the claim that the runs do not meet (e.g. "3 of 30 runs not fitted"):
+    # the verdict is then INCONCLUSIVE whatever the test says, and more seeds cannot change it.
+    premise_unmet: str | None = None
 
     @property
     def supported(self) -> bool:
@@ -115,6 +118,14 @@ class ClaimResult:
     reason: str = ""
     expected: bool = False
     details: dict[str, Any] = field(default_factory=dict)
+    interval: list[float] | None = None  # the statistic's confidence interval [low, high]
+    interval_level: float | None = None
+    margin: float | None = None
+    seeds_needed: int | None = None
+    premise_unmet: str | None = None
+    # The sequential looks of the claim's experiment: the planned seed counts, the claim's
+    # verdict at each look taken, the look it was first decided at, and why seeding stopped.
+    looks: dict[str, Any] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -136,6 +147,8 @@ class ClaimResult:
             d["verdict"], d["expected"] = "refuted", True
         d["verdict"] = Verdict(d["verdict"])
         d["statistic"] = math.nan if d["statistic"] is None else float(d["statistic"])
+        if d.get("interval") is not None:
+            d["interval"] = [float(v) for v in d["interval"]]
         known = set(cls.__dataclass_fields__)
         return cls(**{k: v for k, v in d.items() if k in known})
 

@@ -21,7 +21,7 @@ ROOT = Path(suite.__file__).parent
 #: on trained networks; the experiments; running a session's plan; stability over seed sets;
 #: the report; the pytest face; then the entry points and the claim tests.
 FLOORS: tuple[tuple[str, ...], ...] = (
-    ("__init__", "profiles", "catalog"),
+    ("__init__", "profiles"),
     ("stats",),
     ("data",),
     ("train",),

@@ -131,11 +131,24 @@ def take(params: Params, members: Sequence[int]) -> Params:
 
 
 def derive_seed(*parts: int | str) -> int:
-    """A 63-bit seed from labelled parts, so (experiment, seed, width) never collide."""
-    words = [
-        p if isinstance(p, int) else int.from_bytes(p.encode()[:8].ljust(8, b"\0"), "little")
-        for p in parts
-    ]
+    """A 63-bit seed from labelled parts: two different part lists never give one seed.
+
+    Every part enters whole: a string as its tag, byte length and every byte (UTF-8, in 32-bit
+    words), an int as its tag and two 32-bit words. That encoding is prefix-free, so distinct
+    part lists are distinct word sequences, which ``np.random.SeedSequence`` hashes. (The first
+    version kept only a string's first 8 bytes: "interpolation/small" and "interpolation/large"
+    were one seed.)
+    """
+    words: list[int] = []
+    for p in parts:
+        if isinstance(p, str):
+            raw = p.encode()
+            padded = raw.ljust(-(-len(raw) // 4) * 4, b"\0")
+            words += [1, len(raw), *np.frombuffer(padded, dtype="<u4").tolist()]
+        elif isinstance(p, (int, np.integer)) and not isinstance(p, bool) and 0 <= p < 2**64:
+            words += [0, int(p) & 0xFFFFFFFF, int(p) >> 32]
+        else:
+            raise ValueError(f"a seed part is a str or an int in [0, 2**64), got {p!r}")
     return int(np.random.SeedSequence(words).generate_state(1, np.uint64)[0] >> 1)
 
 

@@ -19,13 +19,20 @@ from suite.train.engine import derive_seed
 
 @dataclass(frozen=True)
 class SeedSet:
-    """``count`` seeds drawn from ``base``; ``ids[i]`` seeds everything random about seed i."""
+    """``count`` seeds drawn from ``base``, from index ``start`` on; ``ids[i]`` seeds everything
+    random about seed ``start + i``.
+
+    A set extends by prefix: seeds 0..9 of a base are seeds 0..4 and then 5..9, so an
+    experiment that adds seeds in rounds (``rounds``) trains exactly the seeds a single run of
+    the same count would.
+    """
 
     base: int = 0
     count: int = 1
+    start: int = 0
 
     def __post_init__(self) -> None:
-        for name in ("base", "count"):
+        for name in ("base", "count", "start"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool):
                 raise TypeError(f"SeedSet.{name} must be an int, got {value!r}")
@@ -33,6 +40,8 @@ class SeedSet:
             raise ValueError(f"the seed base must be >= 0, got {self.base}")
         if self.count < 1:
             raise ValueError(f"a seed set needs at least one seed, got {self.count}")
+        if self.start < 0:
+            raise ValueError(f"the first seed index must be >= 0, got {self.start}")
 
     @classmethod
     def of(cls, seeds: SeedSet | int) -> SeedSet:
@@ -41,7 +50,23 @@ class SeedSet:
 
     @property
     def ids(self) -> tuple[int, ...]:
-        return tuple(derive_seed("seed", self.base, i) for i in range(self.count))
+        return tuple(derive_seed("seed", self.base, i) for i in self.indices)
+
+    @property
+    def indices(self) -> range:
+        """The seeds' indices within their base (what frames call ``seed``)."""
+        return range(self.start, self.start + self.count)
+
+    def rounds(self, looks: tuple[int, ...]) -> list[SeedSet]:
+        """The seeds of each round when looks are taken after ``looks`` seeds in all (a look
+        past this set's end is dropped; the last round ends at the set's end)."""
+        ends = sorted({n for n in looks if self.start < n < self.end} | {self.end})
+        starts = [self.start, *ends[:-1]]
+        return [SeedSet(self.base, e - s, s) for s, e in zip(starts, ends, strict=True)]
+
+    @property
+    def end(self) -> int:
+        return self.start + self.count
 
     def __len__(self) -> int:
         return self.count

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from suite.catalog import CLAIMS
 from suite.profiles import CI, Profile
 from suite.stats import rules
+from suite.stats.catalog import CLAIMS
 from suite.stats.grid import AXES
 from suite.stats.power.shared import Table
 from suite.stats.verdicts import Decision

@@ -4,8 +4,9 @@ Every rule takes measured data (a tidy table: a DataFrame or a dict of column ar
 per run or per observation) and returns a :class:`~suite.stats.verdicts.Decision` with one of three
 verdicts. The seed is the unit of evidence: rules compute a statistic within each seed and
 test across seeds; rows of one seed are never pooled as independent observations. Margins
-(the smallest effects of interest) come from the catalog (``suite.catalog``). How often each
-rule is fooled, and how often it finds the calibrated effects, is simulated in
+(the smallest effects of interest) and levels come from the claim records
+(``suite.stats.catalog``); no rule has defaults of its own. How often each rule is fooled, and
+how often it finds the calibrated effects, is simulated in
 ``suite.stats.power`` with the dependence the experiments have.
 
 Families, one module each:

@@ -79,7 +79,7 @@ def decide_on_two_runs(claim):
     decision = rules.within_seed_trend(
         TWO_RUNS, x="sensitivity", y="gap", direction="increasing", alpha=0.05
     )
-    claim.decide(decision, None)  # never reached
+    claim.record(decision, None)  # never reached
 
 
 @pytest.mark.generalization("sensitivity-gap")
@@ -609,7 +609,7 @@ def test_diverged_training_is_inconclusive_and_not_cached(failing_run):
     [
         ("sensitivity-gap", "ValueError: a within-seed trend needs at least 3 runs per seed"),
         ("sensitivity-accuracy", "ValueError: a within-seed trend needs at least 3 runs"),
-        ("no-such-claim", "claim id 'no-such-claim' is not in suite/catalog.py"),
+        ("no-such-claim", "claim id 'no-such-claim' is not in suite/stats/catalog.py"),
     ],
     ids=["plain", "where-a-refutation-is-expected", "unknown-claim-id"],
 )

@@ -78,3 +78,65 @@ def test_two_bases_give_different_numbers_and_the_same_base_the_same():
     assert not first["test_acc"].equals(other["test_acc"])
     # a plain count is base 0
     pd.testing.assert_frame_equal(run_random_labels(CFG, data, 2).frames["epochs"], first)
+
+
+def _labels_in_source() -> set[str]:
+    """Every string literal the suite's code passes first to ``derive_seed``."""
+    import ast
+
+    root = Path(__file__).resolve().parents[2]
+    found: set[str] = set()
+    for path in root.rglob("*.py"):
+        if "tests" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", getattr(node.func, "attr", None)) == "derive_seed"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
+                found.add(node.args[0].value)
+    return found
+
+
+def test_every_label_the_suite_uses_gives_its_own_seed():
+    from suite.train.engine import derive_seed
+
+    labels = _labels_in_source()
+    assert {"seed", "interpolation/small", "interpolation/large", "random_labels/labels"} <= labels
+    for seed_id in SeedSet(0, 3).ids + SeedSet(7, 2).ids:
+        seeds = {derive_seed(label, seed_id) for label in labels}
+        assert len(seeds) == len(labels)
+    # the pairs the 8-byte prefix once merged
+    for a, b in [
+        ("interpolation/small", "interpolation/large"),
+        ("random_labels/labels", "random_labels/init"),
+        ("label_corruption/labels", "label_corruption/init"),
+        ("measures/init", "measures/labels"),
+    ]:
+        assert derive_seed(a, 5) != derive_seed(b, 5)
+
+
+def test_seed_parts_enter_whole_and_unambiguously():
+    from suite.train.engine import derive_seed
+
+    assert derive_seed("ab", "c") != derive_seed("a", "bc") != derive_seed("abc")
+    assert derive_seed("a") != derive_seed("a\0")
+    assert derive_seed(1, 2) != derive_seed(2**32 + 1) != derive_seed("\x01")
+    assert derive_seed(2**32) != derive_seed(0, 1)
+    assert derive_seed("x", 3) == derive_seed("x", 3)
+    with pytest.raises(ValueError, match="seed part"):
+        derive_seed(-1)
+
+
+def test_rounds_extend_a_seed_set_by_prefix():
+    whole = SeedSet(4, 10)
+    rounds = whole.rounds((3, 6))
+    assert [(r.start, r.count) for r in rounds] == [(0, 3), (3, 3), (6, 4)]
+    assert sum((r.ids for r in rounds), ()) == whole.ids
+    assert [i for r in rounds for i in r.indices] == list(range(10))
+    assert whole.rounds((20,)) == [whole]
+    with pytest.raises(ValueError, match="first seed index"):
+        SeedSet(0, 2, -1)
