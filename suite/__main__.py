@@ -1,9 +1,11 @@
-"""The command line: ``python -m suite fetch-data``, ``report`` and ``stability``.
+"""The command line: ``python -m suite fetch-data``, ``report``, ``stability``,
+``results-table`` and ``redecide``.
 
 ``fetch-data`` gets MNIST ready before a run (e.g. on a login node with network access, for GPU
 nodes without) and shows that it is the real thing; ``report`` renders a results directory to
 HTML; ``stability`` runs the claims on disjoint seed sets and counts how often each verdict
-repeats (``suite.stability``). Errors are one line on stderr and exit code 2.
+repeats (``suite.stability``); ``redecide`` decides the claims again from a finished run's
+saved frames. Errors are one line on stderr and exit code 2.
 """
 
 from __future__ import annotations
@@ -120,6 +122,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     table.add_argument("results_dir", metavar="RESULTS_DIR", help="directory of a finished run")
     table.set_defaults(command=results_table)
+
+    again = commands.add_parser(
+        "redecide",
+        help="decide every claim again from a results directory's saved frames (no training)",
+        description="Decide every claim again, with this code's rules, from the frames a "
+        "finished run saved (its CSVs); print the claims table, and the Markdown table with "
+        "--markdown. Nothing is trained or written.",
+    )
+    again.add_argument("results_dir", metavar="RESULTS_DIR", help="directory of a finished run")
+    again.add_argument("--markdown", action="store_true", help="print the README's table")
+    again.set_defaults(command=redecide_results)
     return parser
 
 
@@ -213,6 +226,21 @@ def results_table(args: argparse.Namespace) -> int:
     data = read_results(Path(args.results_dir))
     resumed = {e.name for e in data.experiments if e.extra.get("resumed_after_s")}
     print("\n".join(markdown_table(data.claims, data.meta, resumed)))
+    return 0
+
+
+def redecide_results(args: argparse.Namespace) -> int:
+    from suite.plugin.terminal import claims_table, markdown_table
+    from suite.report.files import read_results
+    from suite.report.redecide import redecide
+
+    directory = Path(args.results_dir)
+    if not directory.is_dir():
+        raise CommandError(f"{directory} is not a directory")
+    data = read_results(directory)
+    claims = redecide(data)
+    lines = markdown_table(claims, data.meta) if args.markdown else claims_table(claims)
+    print("\n".join(lines))
     return 0
 
 

@@ -50,13 +50,22 @@ class SetResult:
     seconds: float
     verdicts: dict[str, str] = field(default_factory=dict)
     reused: bool = False  # found finished on disk, not run now
+    seeds: dict[str, int] = field(default_factory=dict)  # claim -> the seeds its verdict used
 
     @classmethod
     def from_claims(
         cls, base: int, exit_code: int | None, seconds: float, claims: Iterable[dict[str, Any]]
     ) -> SetResult:
-        """From the records of a claims.json: each record's ``id`` and ``verdict`` string."""
-        return cls(base, exit_code, seconds, {str(r["id"]): str(r["verdict"]) for r in claims})
+        """From the records of a claims.json: each record's ``id``, ``verdict`` (the rule's
+        outcome: no record sets one) and ``n_seeds``."""
+        claims = list(claims)
+        return cls(
+            base,
+            exit_code,
+            seconds,
+            {str(r["id"]): str(r["verdict"]) for r in claims},
+            seeds={str(r["id"]): int(r.get("n_seeds") or 0) for r in claims},
+        )
 
 
 def is_supported(verdict: str) -> bool:
@@ -90,22 +99,28 @@ def aggregate(sets: Sequence[SetResult], profile: str) -> dict[str, Any]:
                 "agreement": top / n,
                 "majority": majority,
                 "flips": any(map(is_supported, got)) and any(map(is_refuted, got)),
+                "decided": sum(is_supported(v) or is_refuted(v) for v in got) / n,
                 "verdicts": got,
+                "seeds": [s.seeds.get(claim, 0) for s in ordered],
             }
         )
     passed = sum(s.exit_code == 0 for s in ordered)
+    walls = sorted(s.seconds for s in ordered if s.seconds > 0)
     return {
         "profile": profile,
         "n_sets": n,
         "bases": [s.base for s in ordered],
         "passed_sets": passed,
         "target_agreement": TARGET,
+        "median_seconds": _median(walls),
+        "max_seconds": walls[-1] if walls else None,
         "sets": [
             {
                 "base": s.base,
                 "exit_code": s.exit_code,
                 "seconds": round(s.seconds, 2),
                 "verdicts": dict(Counter(s.verdicts.values())),
+                "seeds": s.seeds,
             }
             for s in ordered
         ],
@@ -114,12 +129,21 @@ def aggregate(sets: Sequence[SetResult], profile: str) -> dict[str, Any]:
     }
 
 
+def _median(values: Sequence[float]) -> float | None:
+    if not values:
+        return None
+    v, k = sorted(values), len(values) // 2
+    return v[k] if len(v) % 2 else (v[k - 1] + v[k]) / 2
+
+
 def summary_line(profile: str, passed: int, n: int, claims: Sequence[dict[str, Any]]) -> str:
     stable = sum(c["agreement"] >= TARGET for c in claims)
+    decided = sum(c.get("decided", 0) >= TARGET for c in claims)
     flips = [c["id"] for c in claims if c["flips"]]
     return (
         f"{passed} of {n} sets exited 0 at profile {profile}; {stable} of {len(claims)} claims "
-        f"agree in >= {TARGET:.0%} of the sets; "
+        f"give the same rule outcome in >= {TARGET:.0%} of the sets, {decided} are decided "
+        f"(supported or refuted) in >= {TARGET:.0%}; "
         + (f"flips (supported and refuted): {', '.join(flips)}" if flips else "no flips")
     )
 
@@ -150,25 +174,45 @@ def csv_text(summary: dict[str, Any]) -> str:
     return out.getvalue()
 
 
+def seeds_text(seeds: Sequence[int]) -> str:
+    """The seeds a claim used over the sets: ``6`` when always the same, else ``3-6 (median 3)``."""
+    used = [n for n in seeds if n]
+    if not used:
+        return "-"
+    lo, hi = min(used), max(used)
+    return str(lo) if lo == hi else f"{lo}-{hi} (median {_median(used):g})"
+
+
 def table_lines(summary: dict[str, Any]) -> list[str]:
-    """The terminal table: claim, agreement, flips, verdict counts."""
+    """The terminal table: claim, agreement, flips, seeds used, rule-outcome counts; then each
+    set's exit code and wall time."""
     rows = [
         (
             c["id"],
             f"{c['agreement']:.2f}",
             "yes" if c["flips"] else "no",
+            seeds_text(c.get("seeds", [])),
             verdict_counts(c["counts"]),
         )
         for c in summary["claims"]
     ]
-    header = ("claim", "agreement", "flips", "verdicts")
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(3)]
+    header = ("claim", "agreement", "flips", "seeds", "rule outcomes")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
     fmt = "  ".join(f"{{:<{w}}}" for w in widths) + "  {}"
-    exits = ", ".join(f"{s['base']}: {_exit(s['exit_code'])}" for s in summary["sets"])
+    exits = ", ".join(
+        f"{s['base']}: {_exit(s['exit_code'])} ({s['seconds']:.0f} s)" for s in summary["sets"]
+    )
+    walls = ""
+    if summary.get("median_seconds") is not None:
+        walls = (
+            f"wall time per set: median {summary['median_seconds']:.0f} s, "
+            f"max {summary['max_seconds']:.0f} s"
+        )
     return [
         fmt.format(*header),
         *(fmt.format(*r) for r in rows),
-        f"pytest exit code by base: {exits}",
+        f"pytest exit code (wall time) by base: {exits}",
+        *([walls] if walls else []),
         summary["summary"],
     ]
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import pytest
 
 from suite.plugin.options import Settings
-from suite.run.looks import look_alpha
+from suite.run.looks import claim_looks, look_alpha
 from suite.stats.catalog import case_of, spec_for
 from suite.stats.verdicts import ClaimResult, Decision, Verdict
 from suite.train.frames import ExperimentResult
@@ -96,33 +96,20 @@ class Claim:
     def record(self, decision: Decision, experiment: ExperimentResult) -> None:
         """Record ``decision``, then pass, fail or skip the test as its verdict says."""
         profile = self.settings.profile_name
-        verdict, reason = decision.verdict, decision.reason
-        if verdict is Verdict.INCONCLUSIVE and decision.seeds_needed:
-            reason = f"{reason}; about {decision.seeds_needed} seeds would decide it"
-        result = ClaimResult(
+        result = ClaimResult.of(
+            decision,
             claim=self.id,
             statement=self.spec.statement,
-            statistic=decision.statistic,
-            threshold=decision.threshold,
-            p_value=decision.p_value,
-            verdict=verdict,
-            n_runs=decision.n_runs,
-            n_seeds=decision.n_seeds,
+            margin=self.spec.margin,
             seed_base=self.settings.seed_base,
             profile=profile,
             device=experiment.device,
             seconds=experiment.seconds + time.perf_counter() - self.started,
             experiment=experiment.name,
             nodeid=self.item.nodeid,
-            reason=reason,
-            details={**decision.details, "rule": decision.rule, "p_refute": decision.p_refute},
-            interval=None if decision.interval is None else [float(v) for v in decision.interval],
-            interval_level=decision.interval_level,
-            margin=decision.margin if decision.margin is not None else self.spec.margin,
-            seeds_needed=decision.seeds_needed,
-            premise_unmet=decision.premise_unmet,
-            looks=claim_looks(self.id, experiment),
+            looks=claim_looks(self.id, experiment.extra.get("looks")),
         )
+        verdict, reason = result.verdict, result.reason
         self.item.stash[RESULT_KEY] = result
         self.item.stash[EXPERIMENT_KEY] = experiment
         if verdict is Verdict.SUPPORTED:
@@ -145,25 +132,6 @@ class Claim:
                     f"but refuted for another reason: {decision.summary()}"
                 )
         pytest.fail(f"claim {self.id} refuted: {decision.summary()}", pytrace=False)
-
-
-def claim_looks(claim: str, experiment: ExperimentResult) -> dict[str, Any]:
-    """The claim's part of its experiment's looks: planned seed counts, its verdict at each
-    look taken, the look it was first decided at (None: never), and why seeding stopped."""
-    looks = experiment.extra.get("looks")
-    if not looks:
-        return {}
-    taken = [
-        {"look": t["look"], "seeds": t["seeds"], "verdict": t["verdicts"].get(claim)}
-        for t in looks["taken"]
-    ]
-    decided = next((t["look"] for t in taken if t["verdict"] not in (None, "inconclusive")), None)
-    return {
-        "planned": looks["planned"],
-        "taken": taken,
-        "decided_at": decided,
-        "stopped": looks["stopped"],
-    }
 
 
 def inconclusive(item: pytest.Item, settings: Settings, reason: str) -> ClaimResult:

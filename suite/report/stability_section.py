@@ -29,7 +29,7 @@ def stability_section(summary: dict[str, Any]) -> str:
 
 
 def _stability(summary: dict[str, Any]) -> str:
-    from suite.stability import TARGET, verdict_counts
+    from suite.stability import TARGET, seeds_text, verdict_counts
 
     target = float(summary.get("target_agreement", TARGET))
     sets = list(summary.get("sets") or [])
@@ -37,14 +37,17 @@ def _stability(summary: dict[str, Any]) -> str:
     passed = sum(s.get("exit_code") == 0 for s in sets)
     lede = (
         f"The claims of profile {summary.get('profile', '?')} run on {len(bases)} disjoint seed "
-        f"sets (--gen-seed-base {_bases(bases)}): per claim, how many sets gave each verdict, the "
-        f"agreement (share of the most common verdict; the target is {target:.0%}) and whether "
+        f"sets (--gen-seed-base {_bases(bases)}): per claim, how many sets gave each rule outcome "
+        "(no verdict is set by anything but the rule), the seeds it used, the share of sets "
+        f"that decided it, the agreement (share of the most common verdict; the target is {target:.0%}) and whether "
         f"it was supported in one set and refuted in another. pytest exited 0 in {passed} of "
         f"{len(sets)} sets."
     )
     head = [
         ("Claim", ""),
-        ("Verdicts", ""),
+        ("Rule outcomes", ""),
+        ("Seeds", "num"),
+        ("Decided", "num"),
         ("Agreement", "num"),
         (f"\u2265 {target:.0%}", ""),
         ("Flips", ""),
@@ -53,6 +56,8 @@ def _stability(summary: dict[str, Any]) -> str:
         "<tr>"
         f'<td class="id">{esc(c.get("id", ""))}</td>'
         f"<td>{esc(verdict_counts(dict(c.get('counts') or {})))}</td>"
+        f'<td class="num">{esc(seeds_text(c.get("seeds") or []))}</td>'
+        f'<td class="num">{esc(text.number(c.get("decided"), 3))}</td>'
         f'<td class="num">{esc(text.number(c.get("agreement"), 3))}</td>'
         f"<td>{'yes' if float(c.get('agreement') or 0) >= target else '<b>no</b>'}</td>"
         f"<td>{'<b>yes</b>' if c.get('flips') else 'no'}</td>"

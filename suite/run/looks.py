@@ -136,3 +136,22 @@ def in_rounds(
     }
     result.extra["seed_count"] = parts[-1][0].end
     return result
+
+
+def claim_looks(claim: str, looks: dict[str, Any] | None) -> dict[str, Any]:
+    """One claim's part of its experiment's looks (``result.extra["looks"]``): the planned seed
+    counts, its verdict at each look taken, the look it was first decided at (None: never),
+    and why seeding stopped; {} for a result without looks."""
+    if not looks:
+        return {}
+    taken = [
+        {"look": t["look"], "seeds": t["seeds"], "verdict": t["verdicts"].get(claim)}
+        for t in looks["taken"]
+    ]
+    decided = next((t["look"] for t in taken if t["verdict"] not in (None, "inconclusive")), None)
+    return {
+        "planned": looks["planned"],
+        "taken": taken,
+        "decided_at": decided,
+        "stopped": looks["stopped"],
+    }

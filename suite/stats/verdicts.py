@@ -127,6 +127,40 @@ class ClaimResult:
     # verdict at each look taken, the look it was first decided at, and why seeding stopped.
     looks: dict[str, Any] = field(default_factory=dict)
 
+    @classmethod
+    def of(
+        cls,
+        decision: Decision,
+        *,
+        claim: str,
+        statement: str,
+        margin: float | None = None,
+        **where: Any,
+    ) -> ClaimResult:
+        """The record of ``decision`` for ``claim``; ``where`` holds the run's fields (profile,
+        device, seconds, experiment, seed_base, nodeid, looks)."""
+        reason = decision.reason
+        if decision.verdict is Verdict.INCONCLUSIVE and decision.seeds_needed:
+            reason = f"{reason}; about {decision.seeds_needed} seeds would decide it"
+        return cls(
+            claim=claim,
+            statement=statement,
+            statistic=decision.statistic,
+            threshold=decision.threshold,
+            p_value=decision.p_value,
+            verdict=decision.verdict,
+            n_runs=decision.n_runs,
+            n_seeds=decision.n_seeds,
+            reason=reason,
+            details={**decision.details, "rule": decision.rule, "p_refute": decision.p_refute},
+            interval=None if decision.interval is None else [float(v) for v in decision.interval],
+            interval_level=decision.interval_level,
+            margin=decision.margin if decision.margin is not None else margin,
+            seeds_needed=decision.seeds_needed,
+            premise_unmet=decision.premise_unmet,
+            **where,
+        )
+
     @property
     def label(self) -> str:
         """The verdict as shown to people: ``REFUTED (expected)`` for a documented refutation."""

@@ -119,7 +119,28 @@ def test_sets_are_ordered_by_base_and_the_csv_has_a_column_per_verdict_and_set()
     ]
     lines = table_lines(summary)
     assert lines[1].split()[:3] == ["a", "0.50", "yes"]
-    assert lines[-2] == "pytest exit code by base: 0: 0, 1: 0"
+    assert lines[-3] == "pytest exit code (wall time) by base: 0: 0 (10 s), 1: 0 (10 s)"
+    assert lines[-2] == "wall time per set: median 10 s, max 10 s"
+    assert "1 are decided (supported or refuted) in >= 95%" in lines[-1]
+
+
+def test_the_table_counts_rule_outcomes_and_the_seeds_each_set_used():
+    from suite.stability import SetResult, seeds_text
+
+    sets = [
+        SetResult(0, 0, 100.0, {"a": "supported", "b": "inconclusive"}, seeds={"a": 3, "b": 6}),
+        SetResult(1, 0, 300.0, {"a": "supported", "b": "supported"}, seeds={"a": 6, "b": 6}),
+        SetResult(2, 1, 200.0, {"a": "supported", "b": "refuted"}, seeds={"a": 3, "b": 6}),
+    ]
+    summary = aggregate(sets, "ci")
+    claims = by_id(summary)
+    assert claims["a"]["seeds"] == [3, 6, 3] and claims["a"]["decided"] == 1.0
+    assert claims["b"]["decided"] == pytest.approx(2 / 3) and claims["b"]["flips"]
+    assert seeds_text(claims["a"]["seeds"]) == "3-6 (median 3)"
+    assert seeds_text(claims["b"]["seeds"]) == "6"
+    assert summary["median_seconds"] == 200.0 and summary["max_seconds"] == 300.0
+    assert summary["sets"][1]["seeds"] == {"a": 6, "b": 6}
+    assert "3-6 (median 3)" in table_lines(summary)[1]
 
 
 # --- running and resuming -----------------------------------------------------------------------
