@@ -39,9 +39,9 @@ def _stability(summary: dict[str, Any]) -> str:
         f"The claims of profile {summary.get('profile', '?')} run on {len(bases)} disjoint seed "
         f"sets (--gen-seed-base {_bases(bases)}): per claim, how many sets gave each rule outcome "
         "(no verdict is set by anything but the rule), the seeds it used, the share of sets "
-        f"that decided it, the agreement (share of the most common verdict; the target is {target:.0%}) and whether "
-        f"it was supported in one set and refuted in another. pytest exited 0 in {passed} of "
-        f"{len(sets)} sets."
+        "that decided it, the agreement (share of the most common rule outcome; the target is "
+        f"{target:.0%}) and whether it was supported in one set and refuted in another. "
+        f"pytest exited 0 in {passed} of {len(sets)} sets."
     )
     head = [
         ("Claim", ""),

@@ -15,7 +15,7 @@ import math
 import numpy as np
 import pytest
 
-from suite.catalog import CLAIMS
+from suite.stats.catalog import CLAIMS
 from suite.stats.power import cases, claims, grid, interpolation, shared, table, width
 from suite.stats.rules import error_barriers
 from suite.stats.rules.significance import kendall_s

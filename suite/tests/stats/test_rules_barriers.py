@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from suite.catalog import spec_for
 from suite.stats import rules
+from suite.stats.catalog import spec_for
 from suite.stats.verdicts import Verdict
 
 ALPHAS = np.round(np.linspace(-1.0, 2.0, 31), 10)

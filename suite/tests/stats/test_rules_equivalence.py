@@ -9,8 +9,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from suite.catalog import spec_for
 from suite.stats import rules
+from suite.stats.catalog import spec_for
 from suite.stats.verdicts import Verdict
 
 MARGIN = spec_for("random-labels-chance").margin

@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from suite.catalog import spec_for
 from suite.profiles import BATCH_SIZES, FRACTIONS, WIDTHS
 from suite.stats import rules
+from suite.stats.catalog import spec_for
 from suite.stats.verdicts import Verdict
 
 SEEDS = 3  # the ci profile's
