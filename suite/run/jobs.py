@@ -83,7 +83,9 @@ def run_job(spec: JobSpec, data: MnistSplits | None = None, say: Say = print) ->
     elif checkpoints.root.is_dir() and any(checkpoints.root.iterdir()):
         say(f"{spec.name}: resuming from the checkpoints in {checkpoints.root}")
     where = f"{spec.device} ({spec.profile}, seed base {spec.seeds.base}, {spec.engine} engine)"
-    say(f"{spec.name}: training {len(spec.seeds)} seeds on {where}")
+    seeds = spec.seeds
+    which = f"seeds {seeds.start}..{seeds.end - 1}" if seeds.start else f"{len(seeds)} seeds"
+    say(f"{spec.name}: training {which} on {where}")
     try:
         result = RUNNERS[spec.name](
             spec.config,
