@@ -90,9 +90,15 @@ def last_epoch(df: pd.DataFrame, by: tuple[str, ...]) -> pd.DataFrame:
 # -- the decisions, one per claim ------------------------------------------------------------
 
 
+def _share(a: Ask) -> float:
+    if a.spec.share is None:
+        raise LookupError(f"claim {a.spec.id!r} has no share in its record")
+    return a.spec.share
+
+
 def _random_labels_fit(f: Frames, a: Ask) -> Decision:
     final = last_epoch(f["epochs"], ("seed",))
-    return rules.share_fits(final, acc="train_acc", share=a.spec.share, alpha=a.alpha)
+    return rules.seeds_at_full_accuracy(final, acc="train_acc", share=_share(a), alpha=a.alpha)
 
 
 def _random_labels_chance(f: Frames, a: Ask) -> Decision:
@@ -156,8 +162,8 @@ def _batch_trend(x: str, y: str, direction: str, fitted: bool) -> Decide:
 
 
 def _corruption_fit(f: Frames, a: Ask) -> Decision:
-    return rules.share_fits_every_run(
-        f["final"], fitted="fitted", group="fraction", share=a.spec.share, alpha=a.alpha
+    return rules.seeds_fitting_every_group(
+        f["final"], fitted="fitted", group="fraction", share=_share(a), alpha=a.alpha
     )
 
 

@@ -39,6 +39,7 @@ def random_labels(n_epochs: int = 30) -> ExperimentResult:
                     "train_acc": min(1.0, 0.1 + 0.95 * t + 0.02 * rng.random()),
                     "test_loss": 2.3 + 1.5 * max(0.0, t - 0.2) ** 1.5 + 0.03 * rng.random(),
                     "test_acc": 0.1 + 0.02 * rng.standard_normal(),
+                    "chance_ref": 0.1 + 0.001 * seed,
                 }
             )
     return ExperimentResult(

@@ -10,10 +10,11 @@ from functools import cache
 import numpy as np
 
 from suite.profiles import CI, PAPER
-from suite.stats.power.claims import CALLS, claim_margin, profile_seeds
+from suite.stats.power import claims
+from suite.stats.power.claims import claim_margin, claim_share, profile_seeds
 from suite.stats.power.grid import measures_draws
 from suite.stats.power.interpolation import lower_barrier_draws, peak_draws
-from suite.stats.power.random_labels import ACC_REF_CORR, chance_draws, fit_draws, overfit_draws
+from suite.stats.power.random_labels import ACC_REF_CORR, chance_draws, overfit_draws, share_draws
 from suite.stats.power.shared import Draws, Table
 from suite.stats.power.trends import (
     BATCH_SIZES,
@@ -47,20 +48,31 @@ class Case:
     truth: str
     draws: Draws
     calibration: bool = True  # TRUE cases: False for a stress variant (power reported only)
+    alpha: float | None = None  # None: the claim's own level
 
     @property
     def rule(self) -> str:
-        return CALLS[self.claim][0]
+        """The name of the rule the claim's decision calls (read off one decided draw)."""
+        return _rule_of(self)
 
     @property
     def experiment(self) -> str:
-        return CALLS[self.claim][1]
+        return claims.experiment_of(self.claim)
 
     def decide(self, table: Table) -> Decision | None:
         try:
-            return CALLS[self.claim][2](table)
+            return claims.decide(self.claim, table, self.alpha)
         except ValueError:  # the claim turns it into INCONCLUSIVE
             return None
+
+
+@cache
+def _rule_of(case: Case) -> str:
+    for table in case.draws(np.random.default_rng(0), 1, 5):
+        d = case.decide(table)
+        if d is not None:
+            return d.rule
+    return "?"
 
 
 @dataclass(frozen=True)
@@ -120,15 +132,11 @@ def _add(claim: str, scenario: str, truth: str, draws: Draws, calibration: bool 
 
 
 def _build() -> None:
-    # random-labels-fit: one missed image in expectation is the smallest failure
-    _add("random-labels-fit", "misses ~ Poisson(1)", FALSE, fit_draws(1.0))
-    _add(
-        "random-labels-fit",
-        "seed effect: misses ~ Poisson-Gamma(1, CV 1)",
-        FALSE,
-        fit_draws(1.0, cv=1.0),
-    )
-    _add("random-labels-fit", "calibration: every image fitted", TRUE, fit_draws(0.0))
+    # random-labels-fit: the share of seeds that fit exactly at the claim's P (its margin)
+    p = claim_share("random-labels-fit")
+    _add("random-labels-fit", f"share fitting = P = {p:g}", FALSE, share_draws(p))
+    _add("random-labels-fit", "share fitting 0.3", FALSE, share_draws(0.3))
+    _add("random-labels-fit", "calibration: 197 of 200 seeds fit", TRUE, share_draws(197 / 200))
 
     # random-labels-chance: offset exactly at the margin
     m = claim_margin("random-labels-chance")
@@ -352,6 +360,12 @@ def _build() -> None:
         "calibration: tau 0.72, 20% censored at f=1",
         TRUE,
         corruption_draws(0.72, 0.2, share=0.3),
+    )
+    _add(
+        "corruption-fit",
+        f"f=1 fits w.p. P = {claim_share('corruption-fit'):g}, seed 0.6",
+        FALSE,
+        corruption_draws(0.72, 1 - claim_share("corruption-fit"), share=0.6),
     )
     _add(
         "corruption-fit",

@@ -11,17 +11,15 @@ from suite.profiles import CI, Profile
 from suite.stats.power.shared import Draws, Table, bvn, grid_static, spread, tables
 
 
-def fit_draws(mean_misses: float, cv: float = 0.0) -> Draws:
-    """Per seed, train images missed ~ Poisson(mean_misses x G), G ~ Gamma with CV ``cv``."""
+def share_draws(p_fit: float) -> Draws:
+    """Per seed, the run fits (train accuracy 1.0) with probability ``p_fit``, else it misses
+    one image (0.999 in float32, as torch computes 999/1000): the seeds are independent."""
 
     def draw(rng: np.random.Generator, n: int, seeds: int) -> Iterator[Table]:
-        lam = np.full((n, seeds), mean_misses)
-        if cv:
-            lam = lam * rng.gamma(1 / cv**2, cv**2, (n, seeds))
-        misses = rng.poisson(lam)
-        acc = (1000 - misses).astype(np.float32) / np.float32(1000)  # as torch computes it
+        fits = rng.random((n, seeds)) < p_fit
+        acc = np.where(fits, np.float32(1.0), np.float32(999) / np.float32(1000))
         for i in range(n):
-            yield {"train_acc": acc[i]}
+            yield {"seed": np.arange(seeds), "train_acc": acc[i]}
 
     return draw
 

@@ -11,7 +11,8 @@ how often it finds the calibrated effects, is simulated in
 
 Families, one module each:
 
-- ``fits``: every run reaches 100% train accuracy (``random-labels-fit``, ``corruption-fit``)
+- ``fits``: at least a share P of the seeds reach 100% train accuracy, exact binomial
+  (``random-labels-fit``, ``corruption-fit``)
 - ``equivalence``: TOST around a per-seed chance reference (``random-labels-chance``)
 - ``trends``: within-seed Kendall trends (sensitivity, sharpness, corruption, fit time), the
   width sweep (trend + paired non-inferiority), the per-seed overfitting rule
@@ -23,20 +24,20 @@ Families, one module each:
 
 from suite.stats.rules.barriers import error_barriers, interpolation_peak, lower_barrier
 from suite.stats.rules.equivalence import at_chance
-from suite.stats.rules.fits import all_reach, every_run_fits
+from suite.stats.rules.fits import seeds_at_full_accuracy, seeds_fitting_every_group
 from suite.stats.rules.granulated import within_each_axis
 from suite.stats.rules.trends import censored_trend, monotone_in_width, overfits, within_seed_trend
 
 __all__ = [
-    "all_reach",
     "at_chance",
     "censored_trend",
     "error_barriers",
-    "every_run_fits",
     "interpolation_peak",
     "lower_barrier",
     "monotone_in_width",
     "overfits",
+    "seeds_at_full_accuracy",
+    "seeds_fitting_every_group",
     "within_each_axis",
     "within_seed_trend",
 ]

@@ -146,15 +146,20 @@ class Run:
         assert len(by_id) == len(records), "claims.json holds a claim twice"
         return by_id
 
-    def table(self) -> dict[str, list[str]]:
-        """The terminal's claims table: its cells by claim id."""
+    def table(self) -> dict[str, dict[str, str]]:
+        """The terminal's claims table: each claim's cells by column name, cut at the header's
+        column starts (a cell such as an interval may hold spaces)."""
         start = next(i for i, line in enumerate(self.lines) if "generalization claims" in line)
+        header = self.lines[start + 1]
+        names = header.split()
+        starts = [header.index(f"{n} " if n != names[-1] else n) for n in names]
         rows = {}
         for line in self.lines[start + 3 :]:
             if line.startswith(("=", "  ")) or not line.strip():
                 break  # the reasons listed under the table start with two spaces
-            cells = line.split()
-            rows[cells[0]] = cells
+            ends = [*starts[1:], None]
+            cells = {n: line[a:b].strip() for n, a, b in zip(names, starts, ends, strict=True)}
+            rows[cells["claim"]] = cells
         return rows
 
 
@@ -471,7 +476,7 @@ def test_a_run_that_diverges_on_a_ray_worker_is_inconclusive_as_locally(fresh_ru
     local = outcomes(failing_run.project / "junit-failing.xml")
     remote = outcomes(ray_run.project / "junit-ray-failing.xml")
     assert remote["width-monotone"] == local["width-monotone"] == "error", ray_run.output
-    assert ray_run.table()["width-monotone"][3] == "INCONCLUSIVE"
+    assert ray_run.table()["width-monotone"]["verdict"] == "INCONCLUSIVE"
     assert not any(k.startswith("width_sweep-") for k in ray_run.trainings)  # nothing cached
 
 
@@ -488,7 +493,8 @@ def test_a_claims_run_prints_every_claim_and_ends_naming_the_report(serial_run):
     table = serial_run.table()
     assert set(table) == CLAIM_IDS, serial_run.output
     assert all(
-        cells[3] in {v.value.upper().split()[0] for v in Verdict} for cells in table.values()
+        cells["verdict"].split()[0] in {v.value.upper() for v in Verdict}
+        for cells in table.values()
     )
     last = serial_run.lines[-1]
     assert last.startswith("generalization report: "), serial_run.output
@@ -596,7 +602,7 @@ def test_diverged_training_is_inconclusive_and_not_cached(failing_run):
     assert "diverged" in claim["details"]["error"]
     assert "lr 1e+30" in claim["details"]["error"], "the config is not named"
     assert outcomes(failing_run.project / "junit-failing.xml")["width-monotone"] == "error"
-    assert failing_run.table()["width-monotone"][3] == "INCONCLUSIVE"
+    assert failing_run.table()["width-monotone"]["verdict"] == "INCONCLUSIVE"
     entries = [p for p in failing_run.cache.iterdir() if p.name.startswith("width_sweep-")]
     assert [p for p in entries if p.is_dir()] == [], "a diverged run was cached"
     checkpoints = failing_run.cache / "checkpoints"

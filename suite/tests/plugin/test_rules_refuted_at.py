@@ -107,7 +107,7 @@ def test_a_refutation_outside_its_documented_interval_is_a_real_failure(run):
     report = run("test_leaked")
     assert report.failed and not hasattr(report, "wasxfail")
     assert "RegressionBehindRefutation" in report.longreprtext
-    assert "statistic 0.7733 outside its documented interval [-0.01, 0.03]" in report.longreprtext
+    assert "statistic 0.77 outside its documented interval [-0.01, 0.03]" in report.longreprtext
 
 
 def test_a_documented_refutation_that_no_longer_holds_fails_the_strict_xfail(run):

@@ -189,7 +189,12 @@ def test_a_nan_is_an_error(name):
 
 def test_a_nan_train_accuracy_is_an_error():
     with pytest.raises(ValueError, match="NaN or inf"):
-        rules.all_reach([1.0, np.nan, 1.0])
+        rules.seeds_at_full_accuracy(
+            {"seed": [0, 1, 2], "train_acc": [1.0, np.nan, 1.0]},
+            acc="train_acc",
+            share=0.5,
+            alpha=0.05,
+        )
 
 
 @pytest.mark.parametrize("name", CASES)
