@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
 import subprocess
 import sys
@@ -29,6 +30,9 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+import numpy as np
+from scipy import stats
 
 STABILITY_JSON = "stability.json"
 STABILITY_CSV = "stability.csv"
@@ -51,6 +55,7 @@ class SetResult:
     verdicts: dict[str, str] = field(default_factory=dict)
     reused: bool = False  # found finished on disk, not run now
     seeds: dict[str, int] = field(default_factory=dict)  # claim -> the seeds its verdict used
+    statistics: dict[str, float] = field(default_factory=dict)  # claim -> its statistic
 
     @classmethod
     def from_claims(
@@ -65,6 +70,11 @@ class SetResult:
             seconds,
             {str(r["id"]): str(r["verdict"]) for r in claims},
             seeds={str(r["id"]): int(r.get("n_seeds") or 0) for r in claims},
+            statistics={
+                str(r["id"]): float(r["statistic"])
+                for r in claims
+                if r.get("statistic") is not None and math.isfinite(float(r["statistic"]))
+            },
         )
 
 
@@ -102,6 +112,7 @@ def aggregate(sets: Sequence[SetResult], profile: str) -> dict[str, Any]:
                 "decided": sum(is_supported(v) or is_refuted(v) for v in got) / n,
                 "verdicts": got,
                 "seeds": [s.seeds.get(claim, 0) for s in ordered],
+                **statistic_spread([s.statistics[claim] for s in ordered if claim in s.statistics]),
             }
         )
     passed = sum(s.exit_code == 0 for s in ordered)
@@ -127,6 +138,36 @@ def aggregate(sets: Sequence[SetResult], profile: str) -> dict[str, Any]:
         "claims": claims,
         "summary": summary_line(profile, passed, n, claims),
     }
+
+
+#: The level of the prediction interval a documented refutation quotes (``refuted_at``).
+PREDICTION_LEVEL = 0.99
+
+
+def prediction_interval(values: Sequence[float], level: float = PREDICTION_LEVEL) -> list[float]:
+    """Where the statistic of one more disjoint seed set falls with probability ``level``: the
+    normal-theory prediction interval mean +- t(df n-1) sd sqrt(1 + 1/n) over the sets, widened
+    to the observed range (the sets' statistics need not be normal)."""
+    v = np.asarray(values, dtype=float)
+    if v.size < 2:
+        raise ValueError(f"a prediction interval needs at least 2 sets, got {v.size}")
+    half = (
+        float(stats.t.ppf(0.5 + level / 2, v.size - 1)) * v.std(ddof=1) * math.sqrt(1 + 1 / v.size)
+    )
+    return [
+        min(float(v.mean()) - half, float(v.min())),
+        max(float(v.mean()) + half, float(v.max())),
+    ]
+
+
+def statistic_spread(values: Sequence[float]) -> dict[str, Any]:
+    """A claim's statistic over the sets: its range, and the prediction interval of one more."""
+    if not values:
+        return {}
+    out: dict[str, Any] = {"statistic_min": min(values), "statistic_max": max(values)}
+    if len(values) >= 2:
+        out["prediction"] = prediction_interval(values)
+    return out
 
 
 def _median(values: Sequence[float]) -> float | None:
@@ -183,6 +224,18 @@ def seeds_text(seeds: Sequence[int]) -> str:
     return str(lo) if lo == hi else f"{lo}-{hi} (median {_median(used):g})"
 
 
+def spread_text(claim: dict[str, Any]) -> str:
+    """``-0.56 .. -0.26 (-0.7, -0.1)``: the statistic's range over the sets, and the prediction
+    interval of one more set."""
+    if "statistic_min" not in claim:
+        return "-"
+    text = f"{claim['statistic_min']:.3g} .. {claim['statistic_max']:.3g}"
+    if "prediction" in claim:
+        lo, hi = claim["prediction"]
+        text += f" ({lo:.3g}, {hi:.3g})"
+    return text
+
+
 def table_lines(summary: dict[str, Any]) -> list[str]:
     """The terminal table: claim, agreement, flips, seeds used, rule-outcome counts; then each
     set's exit code and wall time."""
@@ -192,12 +245,14 @@ def table_lines(summary: dict[str, Any]) -> list[str]:
             f"{c['agreement']:.2f}",
             "yes" if c["flips"] else "no",
             seeds_text(c.get("seeds", [])),
+            spread_text(c),
             verdict_counts(c["counts"]),
         )
         for c in summary["claims"]
     ]
-    header = ("claim", "agreement", "flips", "seeds", "rule outcomes")
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
+    header = ("claim", "agreement", "flips", "seeds", "statistic (99% prediction)")
+    header += ("rule outcomes",)
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(5)]
     fmt = "  ".join(f"{{:<{w}}}" for w in widths) + "  {}"
     exits = ", ".join(
         f"{s['base']}: {_exit(s['exit_code'])} ({s['seconds']:.0f} s)" for s in summary["sets"]

@@ -12,7 +12,7 @@ import pytest
 
 @pytest.mark.generalization("corruption-fit")
 def test_every_corruption_level_is_fitted_within_the_budget(label_corruption, claim):
-    claim.decide(label_corruption)  # share of seeds whose every fraction fits >= 0.5
+    claim.decide(label_corruption)  # at every f, the share of seeds that fit > 0.5
 
 
 @pytest.mark.generalization("corruption-test-monotone")

@@ -143,6 +143,26 @@ def test_the_table_counts_rule_outcomes_and_the_seeds_each_set_used():
     assert "3-6 (median 3)" in table_lines(summary)[1]
 
 
+def test_each_claim_gets_its_statistic_range_and_a_prediction_interval_for_one_more_set():
+    from suite.stability import prediction_interval, spread_text
+
+    stats = [-0.5, -0.4, -0.45, -0.3, -0.35]
+    sets = [
+        SetResult.from_claims(b, 0, 1.0, [{"id": "a", "verdict": "refuted", "statistic": x}])
+        for b, x in enumerate(stats)
+    ]
+    claim = by_id(aggregate(sets, "ci"))["a"]
+    assert (claim["statistic_min"], claim["statistic_max"]) == (-0.5, -0.3)
+    lo, hi = claim["prediction"]
+    # mean -0.4, sd 0.079, t(0.995, 4) = 4.60: half-width 0.40
+    assert lo == pytest.approx(-0.799, abs=1e-3) and hi == pytest.approx(-0.001, abs=1e-3)
+    assert spread_text(claim) == "-0.5 .. -0.3 (-0.799, -0.00127)"
+    # never narrower than what was seen
+    assert prediction_interval([0.0, 0.0, 1.0], level=0.5)[1] >= 1.0
+    with pytest.raises(ValueError, match="at least 2"):
+        prediction_interval([1.0])
+
+
 # --- running and resuming -----------------------------------------------------------------------
 
 FAKE_RUN = textwrap.dedent(
