@@ -202,14 +202,19 @@ CI = Profile(
     seeds=3,
     description="Every claim on 2 CPU cores within about 5 minutes: homework models and "
     "optimizers, 10,000 training images for the sweeps, fewer epochs, seeds added in looks.",
-    random_labels=RandomLabels(epochs=5000, eval_every=20, stop_when_fitted=True),
+    # Training stops at the first evaluation at which every seed fits (~500 epochs), capped at
+    # 1000 epochs: the claim is a proportion ("at least half the seeds fit"), so a seed one
+    # image short no longer has to train the homework's full 5000 epochs, which cost a draw with
+    # such a seed (a quarter of 20-seed draws) several minutes beyond ci's 5.
+    random_labels=RandomLabels(epochs=1000, eval_every=20, stop_when_fitted=True),
     width_sweep=WidthSweep(n_train=10_000, epochs=8, eval_every=8),  # the claim reads the end
     interpolation=Interpolation(n_train=10_000, epochs=4),
     batch_sweep=BatchSweep(n_train=10_000, epochs=20, sharpness_n=2000),
-    # The homework's budget, 5000 epochs; a run stops at its first epoch at 100% train accuracy
-    # (about 300 at f = 1), so the budget is a cap few runs reach. An earlier cap of 1000 left
-    # one run of 18 unfitted at base 3: a ci-only limit, not a finding, so the cap went up.
-    label_corruption=LabelCorruption(epochs=5000),
+    # 1000 epochs, about 3x what the f = 1 runs need (~300); training stops once every run has
+    # fitted. "Fits within the budget" is a proportion claim, so a run that has not fitted by
+    # then (one of 18 at some bases) lowers its fraction's share instead of keeping all 18 runs
+    # training to the homework's 5000 epochs (~7 minutes on 2 cores: beyond ci's 5).
+    label_corruption=LabelCorruption(epochs=1000),
     # The cap keeps today's 20 epochs (the time budget; measured: the clean runs need 20-111
     # epochs to reach train CE 0.01 at 10,000 images, the corrupted ones 180 to over 300), so at
     # ci most runs are measured at the cap and the report says so. A check costs ~0.4 epoch on a
