@@ -9,16 +9,17 @@ from __future__ import annotations
 
 from suite.stats.rules._data import Table, column, floats, labels, need_seeds
 from suite.stats.rules.significance import tost
-from suite.stats.verdicts import Decision, verdict_from
+from suite.stats.verdicts import Decision, Verdict, verdict_from
 
 
 def at_chance(
     runs: Table,
+    *,
+    margin: float,
+    alpha: float,
     acc: str = "test_acc",
     reference: str = "chance_ref",
     seed: str = "seed",
-    margin: float = 0.02,
-    alpha: float = 0.05,
 ) -> Decision:
     """``random-labels-chance``: test accuracy equals each seed's own chance reference.
 
@@ -27,7 +28,8 @@ def at_chance(
     training image kept its label in that seed's random relabelling (sum_c pi_c q_c; the
     relabelling of 1000 images itself moves it about +-0.01 around 0.1). TOST across seeds:
     SUPPORTED if -margin < mean d < margin is shown (p < alpha); REFUTED if mean d is shown
-    outside the margin; INCONCLUSIVE otherwise. Statistic: mean d.
+    outside the margin; INCONCLUSIVE otherwise, and when d is the same in every seed (no
+    evidence of its spread). Statistic: mean d, with the TOST's 1 - 2 alpha interval.
     """
     a = column(runs, acc)
     ref = column(runs, reference)
@@ -47,7 +49,11 @@ def at_chance(
         verdict=verdict,
         n_runs=int(a.size),
         n_seeds=n,
-        reason=f"{1 - 2 * alpha:.0%} interval of the mean offset [{res.low:.4f}, {res.high:.4f}]",
+        reason=(
+            "the offset is the same in every seed: no evidence of its spread across seeds"
+            if res.zero_spread
+            else f"{1 - 2 * alpha:.0%} interval of the mean offset [{res.low:.4f}, {res.high:.4f}]"
+        ),
         details={
             "per_seed_acc": floats(a),
             "per_seed_reference": floats(ref),
@@ -57,4 +63,8 @@ def at_chance(
             "p_equivalent": res.p_equivalent,
             "p_outside": res.p_outside,
         },
+        interval=(res.low, res.high),
+        interval_level=1 - 2 * alpha,
+        margin=margin,
+        seeds_needed=res.seeds_needed if verdict is Verdict.INCONCLUSIVE else None,
     )

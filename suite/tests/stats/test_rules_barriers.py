@@ -16,6 +16,7 @@ import pytest
 
 from suite.stats import rules
 from suite.stats.catalog import spec_for
+from suite.stats.rules import skewed
 from suite.stats.verdicts import Verdict
 
 ALPHAS = np.round(np.linspace(-1.0, 2.0, 31), 10)
@@ -89,10 +90,34 @@ def test_a_40_point_barrier_peaking_at_one_half_is_supported():
 
 
 def test_a_half_point_barrier_is_refuted_as_linearly_connected():
-    d = interpolation_peak(curve([0.5, 0.5, 0.5]))
+    d = interpolation_peak(curve([0.5, 0.6, 0.7]))
     assert d.verdict is Verdict.REFUTED
-    assert d.statistic == pytest.approx(0.5)
+    assert d.statistic == pytest.approx(0.6)
     assert "linearly connected" in d.reason
+    assert d.interval[1] < MARGIN  # the GPQ upper bound, below the margin
+    assert d.margin == MARGIN and d.interval_level == pytest.approx(0.9)
+    assert d.seeds_needed is None
+
+
+def test_the_same_barrier_in_every_seed_is_no_evidence_of_the_spread():
+    d = interpolation_peak(curve([0.5, 0.5, 0.5]))
+    assert d.verdict is Verdict.INCONCLUSIVE
+    assert "same in every seed" in d.reason
+    d = interpolation_peak(curve([40.0, 40.0, 40.0]))
+    assert d.verdict is Verdict.INCONCLUSIVE
+
+
+def test_a_tiny_spread_decides_both_ways():
+    assert interpolation_peak(curve([2.5, 2.5001, 2.4999])).verdict is Verdict.SUPPORTED
+    assert interpolation_peak(curve([1.5, 1.5001, 1.4999])).verdict is Verdict.REFUTED
+
+
+def test_the_interval_is_the_smaller_barriers_and_brackets_its_mean():
+    d = interpolation_peak(curve([3.0, 5.0, 9.0]))
+    test = d.details["per_curve"]["test_acc"]
+    assert d.statistic == pytest.approx(test["mean"])
+    assert d.interval == pytest.approx(tuple(test["interval"]))
+    assert d.interval[0] < d.statistic < d.interval[1]
 
 
 def test_peaks_at_09_in_every_seed_are_refuted():
@@ -110,7 +135,21 @@ def test_a_peak_outside_the_window_in_one_seed_is_inconclusive():
 def test_barriers_that_disagree_between_seeds_are_inconclusive():
     d = interpolation_peak(curve([0.5, 10.0, 40.0]))
     assert d.verdict is Verdict.INCONCLUSIVE
-    assert "not shown above" in d.reason
+    assert "neither shown above" in d.reason
+    assert d.seeds_needed is not None and d.seeds_needed > 3
+
+
+def test_the_decision_is_deterministic():
+    frame = curve([1.2, 3.4, 2.2, 0.9])
+    a, b = interpolation_peak(frame), interpolation_peak(frame)
+    assert a == b
+
+
+def test_alpha_margin_and_window_have_no_defaults():
+    with pytest.raises(TypeError):
+        rules.interpolation_peak(curve([38.0, 40.0, 42.0]))  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        rules.lower_barrier(both_inits([0.5, 0.6, 0.7], [30.0, 40.0, 35.0]))  # type: ignore[call-arg]
 
 
 def test_a_grid_without_the_endpoints_is_an_error():
@@ -141,6 +180,8 @@ def test_a_lower_barrier_from_a_shared_init_is_supported():
     d = lower_barrier(both_inits(shared=[0.5, 0.6, 0.7], independent=[30.0, 40.0, 35.0]))
     assert d.verdict is Verdict.SUPPORTED
     assert d.statistic == pytest.approx(35.0 - 0.6)
+    assert d.interval[0] > 0 and d.interval[0] < d.statistic < d.interval[1]
+    assert d.margin is None and d.seeds_needed is None
 
 
 def test_a_higher_barrier_from_a_shared_init_is_refuted():
@@ -151,6 +192,13 @@ def test_a_higher_barrier_from_a_shared_init_is_refuted():
 def test_paired_differences_of_both_signs_are_inconclusive():
     d = lower_barrier(both_inits(shared=[5.0, 10.0, 15.0], independent=[12.0, 6.0, 13.0]))
     assert d.verdict is Verdict.INCONCLUSIVE
+    assert d.interval[0] < 0 < d.interval[1]
+
+
+def test_a_shared_barrier_the_same_in_every_seed_is_inconclusive():
+    d = lower_barrier(both_inits(shared=[0.5, 0.5, 0.5], independent=[30.0, 40.0, 35.0]))
+    assert d.verdict is Verdict.INCONCLUSIVE
+    assert "same in every seed" in d.reason
 
 
 def test_both_curves_must_cover_the_same_seeds():
@@ -162,3 +210,54 @@ def test_both_curves_must_cover_the_same_seeds():
 def test_both_curves_are_needed():
     with pytest.raises(ValueError, match="both curves are needed"):
         lower_barrier(curve([30.0, 40.0, 35.0]))
+
+
+# --- the skewed-mean tests (suite.stats.rules.skewed) ---------------------------------------------
+
+
+def test_exact_zero_barriers_are_floored_not_logged_to_minus_infinity():
+    b = np.array([0.0, 0.3, 0.6])
+    r = skewed.skewed_mean(b, margin=2.0, alpha=0.05)
+    assert np.isfinite(r.log_mean) and r.log_mean == pytest.approx(
+        np.mean(np.log([skewed.FLOOR, 0.3, 0.6]))
+    )
+    # a seed at the floor makes the log spread large: the GPQ is cautious, not undefined
+    assert 0.0 < r.p_below < 1.0 and np.isfinite(r.high)
+    assert skewed.p_mean_below(b, 2.0) == skewed.p_mean_below(b, 2.0)  # deterministic
+
+
+def test_the_gpq_bound_is_the_p_value_boundary():
+    b = np.array([0.4, 1.1, 0.8, 2.3])
+    high = skewed.upper_bound(b, 0.05)
+    assert skewed.p_mean_below(b, high * 1.001) < 0.05 < skewed.p_mean_below(b, high * 0.999)
+    low = skewed.lower_bound(b, 0.05)
+    assert skewed.p_mean_above(b, low * 0.999) < 0.05 < skewed.p_mean_above(b, low * 1.001)
+
+
+def test_both_directions_at_the_margin():
+    above = np.array([2.9, 3.4, 3.1, 3.6, 3.2])
+    below = np.array([0.4, 0.9, 0.6, 1.2, 0.5])
+    assert skewed.p_mean_above(above, 2.0) < 0.01 and skewed.p_mean_below(above, 2.0) > 0.5
+    assert skewed.p_mean_below(below, 2.0) < 0.05 and skewed.p_mean_above(below, 2.0) > 0.5
+
+
+def test_the_gpq_matches_a_monte_carlo_of_its_pivot():
+    b = np.array([0.3, 1.7, 0.9])
+    y = np.log(b)
+    n, ybar, s = 3, y.mean(), y.std(ddof=1)
+    rng = np.random.default_rng(0)
+    z, u = rng.standard_normal(400_000), rng.chisquare(n - 1, 400_000)
+    g = ybar - z * s / np.sqrt(u / (n - 1)) / np.sqrt(n) + s * s * (n - 1) / (2 * u)
+    assert skewed.p_mean_below(b, 2.0) == pytest.approx(np.mean(g >= np.log(2.0)), abs=0.003)
+
+
+def test_p_greater_is_the_bonferroni_of_the_two_bounds():
+    a = np.array([30.0, 40.0, 35.0])
+    b = np.array([2.0, 2.2, 2.4])
+    p = skewed.p_greater(a, b)
+    assert 0 < p < 0.05
+    # at alpha = p the two bounds (each at alpha / 2) meet
+    assert skewed.t_bound(a, p / 2, upper=False) == pytest.approx(
+        skewed.upper_bound(b, p / 2), rel=1e-4
+    )
+    assert skewed.p_greater(b, a) == pytest.approx(1.0)

@@ -24,7 +24,7 @@ def final(test_acc: list[float], chance_ref: list[float] = REFERENCES) -> pd.Dat
 
 
 def at_chance(runs: pd.DataFrame):
-    return rules.at_chance(runs, acc="test_acc", reference="chance_ref", margin=MARGIN)
+    return rules.at_chance(runs, acc="test_acc", reference="chance_ref", margin=MARGIN, alpha=0.05)
 
 
 def test_the_catalog_margin_is_two_points_of_accuracy():
