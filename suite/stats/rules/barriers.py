@@ -16,6 +16,7 @@ import numpy as np
 
 from suite.stats.rules import skewed
 from suite.stats.rules._data import Table, floats, labels, need_seeds, py, rows, seed_grid
+from suite.stats.rules.significance import t_greater, t_less
 from suite.stats.verdicts import Decision, Verdict, verdict_from
 
 #: Tolerance on interpolation coefficients (grids come from ``np.linspace``).
@@ -175,20 +176,26 @@ def lower_barrier(
     alpha_col: str = "alpha",
     seed: str = "seed",
 ) -> Decision:
-    """``shared-init-lower-barrier``: the mean error barrier is lower for ``lower`` than
-    ``higher``.
+    """``shared-init-lower-barrier``: the error barrier is lower for ``lower`` than ``higher``.
 
-    Per error, "mean(higher) > mean(lower)" is tested by :func:`skewed.p_greater`: the t's
-    1 - alpha/2 lower bound of the ``higher`` mean above the lognormal-mean GPQ's 1 - alpha/2
-    upper bound of the ``lower`` mean (Bonferroni over the two bounds). REFUTED likewise with
-    the roles swapped (p < alpha, Bonferroni over the errors). The paired t of the differences
-    it replaces is valid when both inits' barriers have one distribution (0.033-0.056 at
-    alpha 0.05, 3-20 seeds, correlations 0-0.6), but not at equal means with the shapes the
-    experiment has (independent near-normal, shared right-skewed): 0.07-0.20 (lognormal shared
-    barrier of sd 6 or 1.9 at means 10 or 2); the bounds ignore the pairing and hold there.
-    INCONCLUSIVE otherwise, and when a barrier is the same in every seed. Statistic: the
-    smaller mean difference (points); its interval: (t lower of higher - GPQ upper of lower,
-    GPQ upper of higher - t lower of lower), bounds at alpha/2 each (level >= 1 - 2 alpha).
+    Both curves of a seed share theta1, so the seeds are paired: d_s = barrier_higher -
+    barrier_lower per seed and error. SUPPORTED if mean d > 0 for every error (one-sided t
+    across seeds, p < alpha); REFUTED if mean d < 0 is shown for some error (p < alpha,
+    Bonferroni over the errors); INCONCLUSIVE otherwise, and when d is the same in every seed
+    (no evidence of its spread). Statistic: the smaller mean d (points), with its t interval
+    at 1 - 2 alpha.
+
+    Kept after simulation (``suite.stats.power``; 2000 draws a row, so 2 SE is 0.010 at 0.05):
+    at the claim's null, the init does not change the barrier, the two inits' barriers of a
+    seed are exchangeable, d is symmetric and the t holds its level also when the barriers are
+    skewed: P(SUPPORTED) 0.033-0.056 for lognormal barriers of mean 2 and sd 1.9 or 10 +- 3,
+    within-seed correlation 0 / 0.3 / 0.6, 3-20 seeds. It is liberal (0.07-0.20) only at equal
+    means with unequal shapes (one init near-normal, the other lognormal with 2-5x its sd), a
+    configuration barriers do not reach: their skew comes from the floor at 0, so it goes with
+    their level. The alternative valid there (the t's lower bound of one mean above the
+    lognormal-mean GPQ's upper bound of the other, at alpha/2 each) found the calibrated
+    41.5 +- 4 vs 2.1 +- 0.4 in 0.89 of the draws at 3 seeds, 0.44 with a lognormal shared
+    sd of 0.8 (the paired t: 1.00 both), and never at ci's spread of shared barriers.
     """
     keys = labels(curve, group)
     parts = {}
@@ -203,36 +210,31 @@ def lower_barrier(
     need_seeds(len(s_low), "shared-init-lower-barrier")
     k_err = len(accs)
     diff = b_high - b_low
-    flat = [
-        f"{accs[k]} ({name})"
-        for k in range(k_err)
-        for name, b in ((lower, b_low[k]), (higher, b_high[k]))
-        if skewed.zero_spread(b)
-    ]
+    flat = [accs[k] for k in range(k_err) if np.ptp(diff[k]) <= skewed.SAME * np.abs(diff[k]).max()]
     if flat:
         p_sup = p_ref = 1.0
     else:
-        p_sup = max(skewed.p_greater(b_high[k], b_low[k]) for k in range(k_err))
-        p_ref = min(1.0, min(skewed.p_greater(b_low[k], b_high[k]) for k in range(k_err)) * k_err)
+        p_sup = max(t_greater(d) for d in diff)
+        p_ref = min(1.0, min(t_less(d) for d in diff) * k_err)
     verdict = verdict_from(p_sup, p_ref, alpha)
     worst = int(np.argmin(diff.mean(axis=1)))
-    h, lo_ = b_high[worst], b_low[worst]
-    a2 = alpha / 2
     interval = (
-        skewed.t_bound(h, a2, upper=False) - skewed.upper_bound(lo_, a2),
-        skewed.upper_bound(h, a2) - skewed.t_bound(lo_, a2, upper=False),
+        skewed.t_bound(diff[worst], alpha, upper=False),
+        skewed.t_bound(diff[worst], alpha, upper=True),
     )
-    needed = None
     means = ", ".join(f"{d:.3g}" for d in diff.mean(axis=1))
+    needed = None
     if flat:
         reason = (
-            f"the {', '.join(flat)} barrier is the same in every seed: no evidence of its spread"
+            f"the {' and '.join(flat)} barrier difference is the same in every seed: no "
+            "evidence of its spread"
         )
     else:
         reason = f"mean differences {means} points"
         if verdict is Verdict.INCONCLUSIVE:
-            sup = [skewed.seeds_greater(b_high[k], b_low[k], alpha) for k in range(k_err)]
-            ref = [skewed.seeds_greater(b_low[k], b_high[k], alpha / k_err) for k in range(k_err)]
+            positive = all(d.mean() > 0 for d in diff)
+            sup = [skewed.t_seeds(d, 0.0, alpha) for d in diff] if positive else [None]
+            ref = [skewed.t_seeds(d, 0.0, alpha / k_err) for d in diff if d.mean() < 0]
             sup_n = None if None in sup else max(n for n in sup if n)
             ref_n = min((n for n in ref if n is not None), default=None)
             candidates = [n for n in (sup_n, ref_n) if n is not None]
@@ -240,9 +242,8 @@ def lower_barrier(
     return Decision(
         rule="lower_barrier",
         statistic=float(diff.mean(axis=1).min()),
-        threshold=f"mean error barrier({higher}) > mean barrier({lower}): t lower bound of "
-        f"{higher} above the lognormal-mean GPQ upper bound of {lower}, each at alpha/2, "
-        f"p < {alpha:g}",
+        threshold=f"error barrier({higher}) - barrier({lower}) > 0 points, paired one-sided t "
+        f"across seeds, p < {alpha:g}",
         p_value=float(p_sup),
         p_refute=float(p_ref),
         verdict=verdict,
@@ -257,7 +258,7 @@ def lower_barrier(
             }
             for k, name in enumerate(accs)
         },
-        interval=(float(interval[0]), float(interval[1])),
+        interval=interval,
         interval_level=1 - 2 * alpha,
         margin=None,
         seeds_needed=needed,

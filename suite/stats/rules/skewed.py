@@ -195,45 +195,13 @@ def t_bound(values: np.ndarray, alpha: float, upper: bool) -> float:
     return float(v.mean() + half if upper else v.mean() - half)
 
 
-def _p_greater_stats(m_a: float, sd_a: float, ybar_b: float, s_b: float, n: int) -> float:
-    """p of mean(a) > mean(b), a summarized by its mean and sd, b by its floored logs."""
-
-    def g(x: float) -> float:
-        c = math.exp(x)
-        return _t_above(m_a, sd_a, n, c) - _gpq_below(c, ybar_b, s_b, n)
-
-    lo = math.log(FLOOR) - 20.0
-    hi = max(math.log(max(abs(m_a), FLOOR)), ybar_b + s_b * s_b) + 20.0 + 60 * (s_b + 1)
-    if g(lo) >= 0:  # mean(a) is not even shown above ~0
-        return 1.0
-    if g(hi) <= 0:
-        return 0.0
-    x = optimize.brentq(g, lo, hi, xtol=1e-9)
-    c = math.exp(x)
-    return float(min(1.0, 2 * max(_t_above(m_a, sd_a, n, c), _gpq_below(c, ybar_b, s_b, n))))
-
-
-def p_greater(a: np.ndarray, b: np.ndarray) -> float:
-    """One-sided p of mean(a) > mean(b), b skewed and non-negative: Bonferroni over a split c,
-    the t of mean(a) > c at alpha/2 and the GPQ of mean(b) < c at alpha/2.
-
-    p < alpha exactly when the t's 1 - alpha/2 lower bound of mean(a) exceeds the GPQ's
-    1 - alpha/2 upper bound of mean(b); valid whatever the seeds' pairing (no pairing used).
-    """
-    a = np.asarray(a, dtype=float)
-    ybar, s, n = _logs(b)
-    if a.size != n:
-        raise ValueError(f"one value per seed in both groups expected: {a.size} vs {n}")
-    return _p_greater_stats(float(a.mean()), float(a.std(ddof=1)), ybar, s, n)
-
-
-def seeds_greater(a: np.ndarray, b: np.ndarray, alpha: float) -> int | None:
-    """About how many seeds the observed means and sds would need to show mean(a) > mean(b)
-    at ``alpha`` (the two t bounds at alpha/2 apart; the GPQ bound is close to the t's for
-    the spreads seen)."""
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    gap = float(a.mean() - b.mean())
-    sd = float(a.std(ddof=1) + b.std(ddof=1))
-    if gap <= 0 or sd == 0.0:
+def t_seeds(values: np.ndarray, mu: float, alpha: float) -> int | None:
+    """About how many seeds the observed mean and sd would need for the one-sided t of the
+    side the mean lies on (above or below ``mu``) at ``alpha``; None at zero spread or a mean
+    exactly at ``mu``."""
+    v = np.asarray(values, dtype=float)
+    m, sd = float(v.mean()), float(v.std(ddof=1))
+    if m == mu or sd == 0.0:
         return None
-    return first_n(lambda n: gap > stats.t.ppf(1 - alpha / 2, n - 1) * sd / math.sqrt(n), a.size)
+    gap = abs(m - mu)
+    return first_n(lambda n: _t_above(mu + gap, sd, n, mu) < alpha, v.size)
