@@ -6,6 +6,26 @@ barrier is max over a in [0, 1] of the error minus the mean of the two endpoint 
 percentage points; "linearly connected" means a barrier below 2 points. (A loss barrier above
 the larger endpoint is >= 0 by construction, so a t-test of it against 0 passes on any small
 bump; a margin makes the test mean something.)
+
+``interpolation_peak`` (issue 23, defect 2): the parameter is the mean error barrier across
+seeds, tested against the 2-point margin in both directions with the tests of
+``suite.stats.rules.skewed``: "above" by the one-sided t (as before), "below" (linearly
+connected, the refutation) by the lognormal-mean GPQ. The t's "below" it replaces refuted a
+claim whose mean barrier is exactly 2 in 0.07 / 0.11 / 0.18 of the simulated draws (lognormal
+spreads of sd 0.4 / 1.0 / 1.9, 3 seeds; 0.06 / 0.09 / 0.14 at 20 seeds). Simulated, one
+error's tests at a mean of exactly 2 points (2000 draws a row, 2 SE = 0.010), over 3 / 5 / 10
+/ 20 seeds: "above" 0.032-0.042 (lognormal sd 0.4), 0.015-0.021 (sd 1.0), 0.007-0.014 (sd 1.9),
+0.046-0.059 (normal sd 0.4), 0.012-0.036 (gamma sd 1.0 / 1.9); "below" 0.036-0.056 (lognormal
+sd 0.4), 0.040-0.051 (sd 1.0), 0.044-0.047 (sd 1.9), 0.019-0.033 (normal sd 0.4), 0.004-0.026
+(gamma). The whole rule (two errors, intersection-union for support, Bonferroni for the
+refutation) on simulated curves: ``suite.stats.power`` and the tests. Power: independent
+init (barriers ~ U(35, 48)) SUPPORTED in 1.00 of the draws at 3 seeds; a shared-init mean
+barrier of 1.0 +- 0.8 (lognormal) is shown below the margin by one error's test in 0.14 / 0.28 /
+0.60 / 0.92 of the draws at 3 / 5 / 10 / 20 seeds (0.07 / 0.16 / 0.42 / 0.84 at alpha/2, the
+level each error gets in the rule).
+
+``lower_barrier`` (defect 6): the paired one-sided t of barrier(independent) -
+barrier(shared), kept (its docstring gives the simulation and the alternative it beat).
 """
 
 from __future__ import annotations
@@ -194,8 +214,9 @@ def lower_barrier(
     configuration barriers do not reach: their skew comes from the floor at 0, so it goes with
     their level. The alternative valid there (the t's lower bound of one mean above the
     lognormal-mean GPQ's upper bound of the other, at alpha/2 each) found the calibrated
-    41.5 +- 4 vs 2.1 +- 0.4 in 0.89 of the draws at 3 seeds, 0.44 with a lognormal shared
-    sd of 0.8 (the paired t: 1.00 both), and never at ci's spread of shared barriers.
+    41.5 +- 4 vs 2.1 +- 0.4 in 0.89 of the draws at 3 seeds (500 draws), 0.44 with a
+    lognormal shared sd of 0.8 (1.00 at 6 seeds; the paired t: 1.00), and gave p 0.64 on 3
+    seeds spread like ci's shared barriers (0.08-2.37 points against ~40).
     """
     keys = labels(curve, group)
     parts = {}

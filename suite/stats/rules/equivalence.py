@@ -3,6 +3,16 @@
 A failure to reject "the model is above chance" is not evidence that it is at chance (noisier
 data would pass more easily). The claim is shown when the mean offset from chance lies within
 +-margin by two one-sided tests (TOST), and refuted when it is shown to lie outside.
+
+The same offset in every seed decides nothing (INCONCLUSIVE, "no evidence of its spread"):
+the t of a zero sd gave p = 0 before, so seeds that were one draw would have shown the claim.
+The decision carries the TOST's 1 - 2 alpha interval of the mean offset, the margin, and for
+an INCONCLUSIVE outcome about how many seeds the observed mean and sd would need.
+
+Simulated at the margin (offset exactly +-0.02, offsets' sd 0.010, accuracy-reference
+correlation 0 / 0.3 / 0.55 / 0.6 or seeds' spread 3x; 2000 draws a row, 2 SE = 0.010), at 3 /
+5 / 10 / 20 seeds: P(SUPPORTED) 0.037-0.057, P(REFUTED) 0.015-0.031 (``suite.stats.power``).
+Power at offset 0: 0.59 / 0.96 / 1.00 / 1.00.
 """
 
 from __future__ import annotations
