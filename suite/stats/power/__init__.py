@@ -53,15 +53,19 @@ Models (what each case draws):
     w10 exactly 0.005 (the margin) below its predecessor, with calibration noise, or with
     noise on w80/w90 only (every other part passes: the least favourable case). True: the
     fitted curve; stress: sd 3x at the narrow end; w5 collapsed (0.11) in a third of seeds.
-``interpolation-peak`` (interpolation_peak): 31 a on [-1, 2]; per seed the error (points) is
-    the endpoints' mean + B x bump (a Gaussian of width 0.15 less its chord: 0 at both
-    endpoints, 1 at its centre, a = 0.4 or 0.5 as calibrated) + roughness 0.05; the loss is
-    linear + 0.02 B nats of the same bump. B (train, test) normal, correlated 0 / 0.3 / 0.6,
-    or the test sd 3x. False: B = 2.0 points (the margin), sd 0.4; the peak at a = 0.2.
+``interpolation-peak`` (interpolation_peak): the experiment's grid (51 a on [-1, 2], 31 of
+    them on [0, 1]); per seed the error (points) is the endpoints' mean + B x bump (a Gaussian
+    of width 0.15 less its chord: 0 at both endpoints, 1 at its centre, a = 0.4 or 0.5 as
+    calibrated) + roughness 0.05; the loss is linear + 0.06 + 0.02 B nats of the same bump (its
+    argmax the centre for every B). B (train, test) normal, lognormal or gamma (a Gaussian
+    copula), correlated 0 / 0.3 / 0.6, or the test sd 3x. False: mean B = 2.0 points (the
+    margin), sd 0.4 normal, or lognormal sd 0.4 / 1.0 / 1.9, gamma sd 1.0 / 1.9; a shared-init
+    mean of 1.0 +- 0.8 (lognormal; its P(REFUTED) is the power to refute); the peak at a = 0.2.
     True: B ~ U(35, 48) (independent init); B ~ N(2.1, 0.4) (shared init, at the margin).
 ``shared-init-lower-barrier`` (lower_barrier): per seed four barriers (shared/independent x
-    train/test), equicorrelated 0 / 0.3 / 0.6. False: all N(10, 3) (or the independent sd 3x).
-    True: 41.5 +- 4 vs 2.1 +- 0.4.
+    train/test), equicorrelated 0 / 0.3 / 0.6. False: all N(10, 3) (or the independent sd 3x),
+    all lognormal 2 +- 1.9 or 10 +- 3. True: 41.5 +- 4 vs 2.1 +- 0.4; stress: the shared
+    barrier lognormal 2.1 +- 0.8.
 ``sensitivity-gap``, ``sensitivity-accuracy`` (within_seed_trend; ``sharpness-gap`` is the
     same call): 10 batch sizes; within a seed (x, y) bivariate normal with Kendall tau; seed
     offsets; spread: the sds of x and y both 3x along the batch sizes. False: tau 0; the

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
@@ -123,6 +124,15 @@ def mc_slack(p: float, n: int) -> float:
 
 
 SEED_SHARES = (0.3, 0.6)
+#: Spreads of a barrier at its margin (mean 2 points): the barrier's own sd, by shape.
+MARGIN_SPREADS = (
+    ("lognormal", 0.4),
+    ("lognormal", 1.0),
+    ("lognormal", 1.9),
+    ("normal", 0.4),
+    ("gamma", 1.0),
+    ("gamma", 1.9),
+)
 
 CASES: list[Case] = []
 
@@ -234,7 +244,8 @@ def _build() -> None:
         calibration=False,
     )
 
-    # interpolation-peak: barrier exactly at the margin
+    # interpolation-peak: mean barrier exactly at the margin (both directions are false there:
+    # P(SUPPORTED) is checked here, P(REFUTED) in suite/tests/stats/test_rules_barriers.py)
     m = claim_margin("interpolation-peak")
     for c in (0.0, 0.3, 0.6):
         _add(
@@ -248,6 +259,19 @@ def _build() -> None:
         "barrier = margin, test sd 3x, corr 0.6",
         FALSE,
         peak_draws(m, 0.4, corr=0.6, ratio=3),
+    )
+    for dist, sd in MARGIN_SPREADS:
+        _add(
+            "interpolation-peak",
+            f"barrier = margin, {dist} sd {sd:g}, corr 0.6",
+            FALSE,
+            peak_draws(m, sd, corr=0.6, dist=dist),
+        )
+    _add(
+        "interpolation-peak",
+        "shared init: barrier lognormal 1.0 +- 0.8, corr 0.6",
+        FALSE,
+        peak_draws(1.0, 0.8, corr=0.6, dist="lognormal"),
     )
     _add(
         "interpolation-peak",
@@ -268,7 +292,7 @@ def _build() -> None:
         peak_draws(2.1, 0.4, corr=0.6),
     )
 
-    # shared-init-lower-barrier: equal barriers
+    # shared-init-lower-barrier: equal mean barriers
     for c in (0.0, 0.3, 0.6):
         _add(
             "shared-init-lower-barrier",
@@ -284,9 +308,28 @@ def _build() -> None:
     )
     _add(
         "shared-init-lower-barrier",
+        "equal barriers lognormal 2 +- 1.9, corr 0.3",
+        FALSE,
+        lower_barrier_draws((2.0, 1.9), (2.0, 1.9), corr=0.3, shapes=("lognormal", "lognormal")),
+    )
+    _add(
+        "shared-init-lower-barrier",
+        "equal barriers lognormal 10 +- 3, corr 0.6",
+        FALSE,
+        lower_barrier_draws((10.0, 3.0), (10.0, 3.0), corr=0.6, shapes=("lognormal", "lognormal")),
+    )
+    _add(
+        "shared-init-lower-barrier",
         "calibration: 41.5 +- 4 vs 2.1 +- 0.4",
         TRUE,
         lower_barrier_draws((41.5, 4.0), (2.1, 0.4), corr=0.3),
+    )
+    _add(
+        "shared-init-lower-barrier",
+        "calibration, shared lognormal: 41.5 +- 4 vs 2.1 +- 0.8",
+        TRUE,
+        lower_barrier_draws((41.5, 4.0), (2.1, 0.8), corr=0.3, shapes=("normal", "lognormal")),
+        calibration=False,
     )
 
     # within-seed trends, x measured

@@ -47,13 +47,31 @@ def t_less(values: np.ndarray, mu: float = 0.0) -> float:
 
 @dataclass(frozen=True)
 class Tost:
-    """Equivalence of a mean to 0 within +-margin: p_equivalent (TOST), p_outside (refutes)."""
+    """Equivalence of a mean to 0 within +-margin: p_equivalent (TOST), p_outside (refutes).
+
+    ``zero_spread``: every value was the same, so there is no evidence of the spread across
+    seeds and both p are 1 (decides nothing). ``seeds_needed``: about how many seeds the
+    observed mean and sd would need for either test to reject (None where they cannot: a mean
+    exactly at the margin, zero spread, or more than 1000).
+    """
 
     mean: float
     low: float  # the 1 - 2 alpha confidence interval of the mean, the TOST's own interval
     high: float
     p_equivalent: float
     p_outside: float
+    zero_spread: bool = False
+    seeds_needed: int | None = None
+
+
+def _tost_p(m: float, sd: float, n: int, margin: float) -> tuple[float, float]:
+    se = sd / math.sqrt(n)
+    df = n - 1
+    p_above_low = float(special.stdtr(df, -(m + margin) / se))  # mean > -margin
+    p_below_high = float(special.stdtr(df, (m - margin) / se))  # mean < margin
+    p_above_high = float(special.stdtr(df, -(m - margin) / se))  # mean > margin
+    p_below_low = float(special.stdtr(df, (m + margin) / se))  # mean < -margin
+    return max(p_above_low, p_below_high), min(1.0, 2 * min(p_above_high, p_below_low))
 
 
 def tost(values: np.ndarray, margin: float, alpha: float) -> Tost:
@@ -62,15 +80,32 @@ def tost(values: np.ndarray, margin: float, alpha: float) -> Tost:
     ``p_equivalent`` = max of the p of mean > -margin and of mean < margin (equivalence shown
     when it is below alpha); ``p_outside`` = twice the smaller p of mean > margin or mean <
     -margin (Bonferroni over the two directions): below alpha the mean is shown to lie outside.
+    Zero spread across seeds (every value the same; e.g. seeds that are not independent draws)
+    gives p = 1 for both: the t of a zero sd would claim certainty from no evidence.
     """
     v = np.asarray(values, dtype=float)
-    p_eq = max(t_greater(v, -margin), t_less(v, margin))
-    p_out = min(1.0, 2 * min(t_greater(v, margin), t_less(v, -margin)))
     n = v.size
-    sd = float(v.std(ddof=1))
-    half = float(stats.t.ppf(1 - alpha, n - 1)) * sd / math.sqrt(n)
+    if n < 2:
+        raise ValueError(f"a t-test across seeds needs at least 2 seeds, got {n}")
     m = float(v.mean())
-    return Tost(m, m - half, m + half, float(p_eq), float(p_out))
+    sd = float(v.std(ddof=1))
+    if sd <= 1e-12 * max(1.0, abs(m)):  # the same in every seed, up to rounding
+        return Tost(m, m, m, 1.0, 1.0, zero_spread=True)
+    p_eq, p_out = _tost_p(m, sd, n, margin)
+    half = float(stats.t.ppf(1 - alpha, n - 1)) * sd / math.sqrt(n)
+    needed = None
+    if p_eq >= alpha and p_out >= alpha:
+
+        def decides(k: int) -> bool:
+            return min(_tost_p(m, sd, k, margin)) < alpha
+
+        if decides(1000):
+            lo, hi = n, 1000
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                lo, hi = (lo, mid) if decides(mid) else (mid, hi)
+            needed = hi
+    return Tost(m, m - half, m + half, p_eq, p_out, seeds_needed=needed)
 
 
 @dataclass(frozen=True)

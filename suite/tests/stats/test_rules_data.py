@@ -148,13 +148,17 @@ CASES = {
         grid=True,
     ),
     "lower_barrier": Case(
-        lambda t: rules.lower_barrier(t, group="init", lower="shared", higher="independent"),
+        lambda t: rules.lower_barrier(
+            t, group="init", lower="shared", higher="independent", alpha=0.05
+        ),
         both_inits,
         "test_acc",
         grid=True,
     ),
     "at_chance": Case(
-        lambda t: rules.at_chance(t, acc="test_acc", reference="chance_ref", margin=0.02),
+        lambda t: rules.at_chance(
+            t, acc="test_acc", reference="chance_ref", margin=0.02, alpha=0.05
+        ),
         random_labels_final,
         "test_acc",
     ),
