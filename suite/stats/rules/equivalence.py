@@ -18,7 +18,7 @@ Power at offset 0: 0.59 / 0.96 / 1.00 / 1.00.
 from __future__ import annotations
 
 from suite.stats.rules._data import Table, column, floats, labels, need_seeds
-from suite.stats.rules.significance import tost
+from suite.stats.rules.significance import Tost, tost
 from suite.stats.verdicts import Decision, Verdict, verdict_from
 
 
@@ -59,11 +59,7 @@ def at_chance(
         verdict=verdict,
         n_runs=int(a.size),
         n_seeds=n,
-        reason=(
-            "the offset is the same in every seed: no evidence of its spread across seeds"
-            if res.zero_spread
-            else f"{1 - 2 * alpha:.0%} interval of the mean offset [{res.low:.4f}, {res.high:.4f}]"
-        ),
+        reason=_reason(res, verdict, margin, alpha),
         details={
             "per_seed_acc": floats(a),
             "per_seed_reference": floats(ref),
@@ -78,3 +74,17 @@ def at_chance(
         margin=margin,
         seeds_needed=res.seeds_needed if verdict is Verdict.INCONCLUSIVE else None,
     )
+
+
+def _reason(res: Tost, verdict: Verdict, margin: float, alpha: float) -> str:
+    """Why: the interval against the margin, and for a refutation its side (the direction a
+    documented refutation names: ``refuted_at(..., because="above the margin")``)."""
+    if res.zero_spread:
+        return "the offset is the same in every seed: no evidence of its spread across seeds"
+    interval = f"{1 - 2 * alpha:.0%} interval of the mean offset [{res.low:.4f}, {res.high:.4f}]"
+    if verdict is Verdict.REFUTED:
+        side = (
+            f"above the margin (+{margin:g})" if res.mean > 0 else f"below the margin (-{margin:g})"
+        )
+        return f"mean offset shown {side}; {interval}"
+    return interval
