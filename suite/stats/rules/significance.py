@@ -26,6 +26,7 @@ trend only between seeds; sd of x and y growing 3x along the grid; 10, 6 and 4 g
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -54,6 +55,19 @@ def t_greater(values: np.ndarray, mu: float = 0.0) -> float:
     return float(special.stdtr(df, -t))  # = stats.t.sf(t, df), without its per-call overhead
 
 
+def t_greater_columns(values: np.ndarray, mu: float = 0.0) -> np.ndarray:
+    """:func:`t_greater` of every column of a (seeds, columns) array at once."""
+    v = np.asarray(values, dtype=float)
+    n = v.shape[0]
+    if n < 2:
+        raise ValueError(f"a t-test across seeds needs at least 2 seeds, got {n}")
+    diff = v.mean(axis=0) - mu
+    sd = v.std(axis=0, ddof=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.where(sd > 0, diff / (sd / math.sqrt(n)), np.sign(diff) * np.inf)
+    return special.stdtr(n - 1, -t)
+
+
 def t_less(values: np.ndarray, mu: float = 0.0) -> float:
     """One-sided p of mean < mu."""
     return t_greater(-np.asarray(values, dtype=float), -mu)
@@ -68,7 +82,7 @@ def t_interval(values: np.ndarray, alpha: float) -> tuple[float, float]:
     if n < 2:
         raise ValueError(f"a t interval across seeds needs at least 2 seeds, got {n}")
     m, sd = float(v.mean()), float(v.std(ddof=1))
-    half = float(stats.t.ppf(1 - alpha, n - 1)) * sd / math.sqrt(n)
+    half = float(special.stdtrit(n - 1, 1 - alpha)) * sd / math.sqrt(n)
     return m - half, m + half
 
 
@@ -92,7 +106,7 @@ def t_seeds_needed(mean: float, sd: float, alpha: float, margin: float = 0.0) ->
         return None
     n = max(2, int(guess))
     while n <= MAX_SEEDS_NEEDED:
-        if d * math.sqrt(n) / sd > float(stats.t.ppf(1 - alpha, n - 1)):
+        if d * math.sqrt(n) / sd > float(special.stdtrit(n - 1, 1 - alpha)):
             return n
         n += 1
     return None
@@ -176,6 +190,11 @@ class Kendall:
         return t_seeds_needed(float(defined.mean()), float(defined.std(ddof=1)), alpha)
 
 
+@functools.cache
+def _pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
+    return np.triu_indices(n, 1)
+
+
 def _ties(values: np.ndarray) -> np.ndarray:
     _, counts = np.unique(values, return_counts=True)
     return counts[counts > 1].astype(float)
@@ -184,7 +203,7 @@ def _ties(values: np.ndarray) -> np.ndarray:
 def kendall_s(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
     """Kendall's S of one seed, its tie-corrected variance under independence, and tau-b."""
     n = x.size
-    i, j = np.triu_indices(n, 1)
+    i, j = _pairs(n)
     dx, dy = np.sign(x[i] - x[j]), np.sign(y[i] - y[j])
     s = float(np.sum(dx * dy))
     t, u = _ties(x), _ties(y)

@@ -39,6 +39,7 @@ from suite.stats.rules.significance import (
     Kendall,
     stratified_kendall,
     t_greater,
+    t_greater_columns,
     t_interval,
     t_less,
     t_seeds_needed,
@@ -204,8 +205,8 @@ def monotone_in_width(
     k = stratified_kendall(list(zip(size, acc, strict=True)))
     lo_i, hi_i = np.triu_indices(len(groups), 1)  # every pair narrower -> wider
     diffs = acc[:, hi_i] - acc[:, lo_i]
-    p_ni = np.array([t_greater(d, -margin) for d in diffs.T])
-    p_worse = np.array([t_less(d, -margin) for d in diffs.T])
+    p_ni = t_greater_columns(diffs, -margin)
+    p_worse = t_greater_columns(-diffs, margin)
     n_pairs = len(p_ni)
     pair = [f"{py(groups[b])} vs {py(groups[a])}" for a, b in zip(lo_i, hi_i, strict=True)]
     trend_ok = k.p_increasing < alpha
@@ -243,7 +244,12 @@ def monotone_in_width(
                 not ni_ok and pairs_needed is None
             )
             seeds_needed = None if unknown or not parts else max(parts)
-    closest = int(np.argmax(p_ni))
+    # the pair nearest to failing: the smallest t of mean difference + margin (the p-values
+    # underflow to 0 together where every pair is far from the margin)
+    sd = diffs.std(axis=0, ddof=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t_ni = np.where(sd > 0, (diffs.mean(axis=0) + margin) / sd, np.inf)
+    closest = int(np.argmin(t_ni)) if np.isfinite(t_ni).any() else int(np.argmax(p_ni))
     d = diffs[:, closest]
     lower = t_interval(d, alpha)[0] if n_seeds > 1 else None
     return Decision(

@@ -17,6 +17,7 @@ from suite.stats.rules.significance import (
     kendall_s,
     stratified_kendall,
     t_greater,
+    t_greater_columns,
     t_interval,
     t_less,
     t_seeds_needed,
@@ -277,3 +278,11 @@ def test_t_seeds_needed_is_the_smallest_seed_count_that_rejects():
     assert t_seeds_needed(1e-9, 1.0, 0.05) is None  # beyond any plan
     assert t_seeds_needed(0.1, 0.0, 0.05) == 2
     assert t_seeds_needed(math.nan, 0.3, 0.05) is None
+
+
+def test_t_greater_columns_is_t_greater_of_each_column():
+    rng = np.random.default_rng(8)
+    v = rng.standard_normal((5, 4))
+    v[:, 3] = 0.2  # zero spread: certain of the sign
+    got = t_greater_columns(v, 0.1)
+    assert got == pytest.approx([t_greater(c, 0.1) for c in v.T])
