@@ -6,7 +6,10 @@ so here each false-claim case of the trend rules (no effect, or an effect exactl
 under each dependence scenario of ``suite.stats.power.cases``) is held to P(SUPPORTED) <= its
 claim's alpha + 2 Monte-Carlo SE: at the ci profile's seed count over 1000 draws (2 SE: 0.0138
 at 0.05, 0.0063 at 0.01; the same draws as ``test_rule_power``, cached) and at 3 seeds over
-500 draws (2 SE 0.0195 and 0.0089).
+500 draws (2 SE 0.0195 and 0.0089). ``random-labels-overfit`` at ci gets 2000 draws (2 SE
+0.0045): its rule is exact at the margin (P(SUPPORTED) = alpha for Gaussian curves), so at 1000
+draws a cell exceeds 2 SE in 2% of seeds of the generator (one did: 0.017 after a plateau at
+20 seeds; 0.0095-0.0125 over 2000 draws of two other generator seeds).
 """
 
 from __future__ import annotations
@@ -43,8 +46,9 @@ def _limit(alpha: float, n: int) -> float:
 def test_false_support_is_within_the_claims_own_alpha_at_ci(case: cases.Case):
     alpha = CLAIMS[case.claim].alpha
     seeds = claims.profile_seeds(case.experiment)
-    o = cases.outcome(case, seeds, 1000)
-    assert o.supported <= _limit(alpha, 1000), f"{o.supported:.4f} at {seeds} seeds"
+    n = 2000 if case.claim == "random-labels-overfit" else 1000
+    o = cases.outcome(case, seeds, n)
+    assert o.supported <= _limit(alpha, n), f"{o.supported:.4f} at {seeds} seeds"
 
 
 @pytest.mark.parametrize("case", FP, ids=_id)
