@@ -12,16 +12,13 @@
   trend), tested across seeds with a one-sample t on the per-seed S (k - 1 df).
 
 Why a t across seeds, not the sum of S against its permutation variance (issue 23, chosen by
-simulation before any verdict was read; ``/tmp`` scripts summarized in the docstring of
-:func:`stratified_kendall`): the permutation variance is the null of *no association within any
-seed*. Where each seed has its own true tau (mean 0 across seeds, tau_s ~ N(0, 0.3)) the
-spread of S across seeds exceeds it, and the normal reference (even with the larger of the
-permutation and the observed variance) rejected a true null in 7-8% of draws at 3-5 seeds at
-alpha 0.05 and 2.5-3.4% at alpha 0.01; the t on the per-seed S held 4.5-5.8% and 0.7-1.6%
-(2000 draws, 2 MC SE 0.010 and 0.0045) in every scenario of the design (no association;
-seed-varying tau; seed offsets correlated 0.8 between x and y at seed share 0.3 and 0.6; a
-trend only between seeds; sd of x and y growing 3x along the grid; 10, 6 and 4 grid points;
-3, 5, 10, 20 seeds).
+simulation before any verdict was read; the numbers are in :func:`stratified_kendall`): the
+permutation variance is the null of *no association within any seed*. Where each seed has its
+own true tau (mean 0 across seeds, tau_s ~ N(0, 0.3)) the spread of S across seeds exceeds it,
+and the normal reference (even with the larger of the permutation and the observed variance)
+rejected a true null in 5.5-8.8% of draws at alpha 0.05 and 1.1-3.6% at alpha 0.01 (3-20
+seeds); the t on the per-seed S held 3.2-6.1% and 0.0-1.45% (2000 draws a cell, 2 MC SE 0.010
+and 0.0045) in every scenario of the design.
 """
 
 from __future__ import annotations
@@ -248,11 +245,14 @@ def stratified_kendall(
     each seed has its own true tau (the null: mean 0 across seeds) and when the rows of a seed
     are not exchangeable (x and y noisier at the same grid points), where the permutation
     variance is not. Simulated (issue 23; 2000 draws a cell, 2 MC SE 0.010 at alpha 0.05,
-    0.0045 at 0.01): the t held P(reject) at 0.034-0.067 and 0.001-0.016 over every scenario
+    0.0045 at 0.01): the t held P(reject) at 0.032-0.061 and 0.000-0.0145 over every scenario
     (no association; tau_s ~ N(0, 0.3); seed offsets correlated 0.8 between x and y at seed
-    share 0.3 and 0.6; trend only between seeds; sd 3x along the grid; measured x on 10 and 4
-    points, fixed grids of 10 and 6 points; 3, 5, 10, 20 seeds), where the old normal reference
-    gave up to 0.084 and 0.034 with seed-varying tau. The exact null rate of the t on 4-point
+    share 0.3 and 0.6; trend only between seeds; sd 3x along the grid, with and without
+    seed-varying tau; measured x on 10 and 4 points, fixed grids of 10 and 6 points; 3, 5, 10,
+    20 seeds), where the old normal reference gave up to 0.088 and 0.036 with seed-varying tau.
+    The one cell near its bound, measured x and y with sd 3x along 10 points at 20 seeds, gave
+    0.054-0.061 (0.0115-0.0135 at 0.01) in three runs of 2000 draws (the old rule: 0.054).
+    The exact null rate of the t on 4-point
     strata (enumerated: every combination of per-seed S) was 0.058 at 5 seeds and 0.0124 at 7
     seeds (alpha 0.05, 0.01) without the continuity correction and 0.035 and 0.0087 with it
     (3-7 seeds: at most 0.041 and 0.0098; 6 points, 3-5 seeds: 0.044 and 0.0097).
