@@ -37,13 +37,16 @@ def measures_table(runs: pd.DataFrame) -> pd.DataFrame:
     """One row per measure: the within-seed Kendall tau with the gap (and its one-sided p) per
     axis and the granulated tau (mean over axes): the numbers the claims decide on
     (``rules.within_each_axis``)."""
+    from suite.stats.catalog import CLAIMS  # here: the catalog imports this module
+
+    alpha = CLAIMS["sensitivity-granulated"].alpha
     rows = []
     for measure in MEASURES:
         if measure not in runs.columns:
             continue
         row = {"measure": measure}
         try:
-            d = rules.within_each_axis(runs, measure=measure, target="gap", axes=AXES)
+            d = rules.within_each_axis(runs, measure=measure, target="gap", axes=AXES, alpha=alpha)
         except ValueError as exc:
             row["granulated"] = f"undefined: {exc}"
             rows.append(row)

@@ -23,7 +23,14 @@ from suite.stats.power.trends import (
     grid_draws,
     measured_draws,
 )
-from suite.stats.power.width import WIDTH_SD, WIDTHS, width_curve, width_draws, width_drop
+from suite.stats.power.width import (
+    WIDTH_SD,
+    WIDTHS,
+    width_curve,
+    width_draws,
+    width_drop,
+    width_slow_decline,
+)
 from suite.stats.verdicts import Decision, Verdict
 
 FP_MAX = 0.05
@@ -224,6 +231,12 @@ def _build() -> None:
     _add("width-monotone", "w10 drops margin, spread 3x", FALSE, width_draws(width_drop(1)))
     _add(
         "width-monotone",
+        "slow decline: w50 -> w90 down 0.008 in steps of 0.002",
+        FALSE,
+        width_draws(width_slow_decline(), ratio=1),
+    )
+    _add(
+        "width-monotone",
         "calibration: smooth curve, diff sd 0.006",
         TRUE,
         width_draws(width_curve(), ratio=1),
@@ -351,6 +364,12 @@ def _build() -> None:
         )
         _add(
             claim,
+            "each seed its own tau ~ N(0, 0.3), seed 0.3",
+            FALSE,
+            measured_draws("sensitivity", ycol, 0.0, share=0.3, tau_sd=0.3),
+        )
+        _add(
+            claim,
             "no relation, sd(x), sd(y) 3x along batch size",
             FALSE,
             measured_draws("sensitivity", ycol, 0.0, share=0.3, ratio=3),
@@ -376,6 +395,12 @@ def _build() -> None:
         for s in SEED_SHARES:
             _add(claim, f"flat, seed level {s:g}", FALSE, grid_draws(xcol, grid, ycol, 0.0, s))
         _add(claim, "flat, sd 3x along x", FALSE, grid_draws(xcol, grid, ycol, 0.0, 0.3, ratio=3))
+        _add(
+            claim,
+            "each seed its own tau ~ N(0, 0.3), sd 3x",
+            FALSE,
+            grid_draws(xcol, grid, ycol, 0.0, 0.3, ratio=3, tau_sd=0.3),
+        )
         _add(
             claim,
             f"calibration: tau {tau:+g}, seed 0.3, sd 3x",

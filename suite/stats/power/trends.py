@@ -34,18 +34,22 @@ def measured_draws(
     share: float = 0.0,
     xy_corr: float = SEED_XY_CORR,
     ratio: float = 1.0,
+    tau_sd: float = 0.0,
 ) -> Draws:
     """Batch sweep, x measured (sensitivity, sharpness): per (seed, batch size) (x, y) =
     sqrt(share) (u_s, v_s) + sqrt(1 - share) k_b (x_w, y_w), the seed offsets (u_s, v_s)
     normal with correlation ``xy_corr``, the within-seed (x_w, y_w) bivariate normal with
-    Kendall tau ``tau``; k_b grows linearly by ``ratio`` across batch sizes (RMS 1)."""
+    Kendall tau ``tau`` (or, with ``tau_sd``, a tau of each seed's own, tau + tau_sd N(0, 1)
+    clipped to +-0.95); k_b grows linearly by ``ratio`` across batch sizes (RMS 1)."""
     n_b = len(BATCH_SIZES)
-    rho = tau_rho(tau)
     k = spread(n_b, ratio)
 
     def draw(rng: np.random.Generator, n: int, seeds: int) -> Iterator[Table]:
         u, v = bvn(rng, (n, seeds, 1), xy_corr)
-        xw, yw = bvn(rng, (n, seeds, n_b), rho)
+        taus = np.clip(tau + tau_sd * rng.standard_normal((n, seeds, 1)), -0.95, 0.95)
+        rho = np.sin(np.pi * taus / 2) if tau_sd else tau_rho(tau)
+        xw = rng.standard_normal((n, seeds, n_b))
+        yw = rho * xw + np.sqrt(1 - rho * rho) * rng.standard_normal((n, seeds, n_b))
         w, s = math.sqrt(share), math.sqrt(1 - share)
         x = w * u + s * k * xw
         y = w * v + s * k * yw
@@ -63,19 +67,28 @@ def grid_draws(
     share: float = 0.0,
     ratio: float = 1.0,
     rising: bool = True,
+    tau_sd: float = 0.0,
 ) -> Draws:
     """A fixed x grid: y(i, s) = slope i + level_s + sd_i e, the slope giving expected
-    within-seed tau ``tau`` (:func:`grid_slope`), sd_i growing by ``ratio`` along the grid
+    within-seed tau ``tau`` (:func:`grid_slope`; with ``tau_sd``, each seed its own tau,
+    tau + tau_sd N(0, 1) clipped to +-0.95), sd_i growing by ``ratio`` along the grid
     (or falling, ``rising=False``), level_s a shift of the seed's curve with share ``share``."""
     n_x = len(grid)
     sd = spread(n_x, ratio, rising)
     slope = grid_slope(n_x, tau, ratio) if rising else -grid_slope(n_x, -tau, ratio)
     mean = slope * np.arange(n_x)
     level = math.sqrt(share / (1 - share)) if share else 0.0
+    # per-seed taus: the slope of each by interpolation on a table of grid_slope
+    tau_grid = np.linspace(-0.95, 0.95, 39)
+    slope_grid = np.array([grid_slope(n_x, t, ratio) if abs(t) > 1e-12 else 0.0 for t in tau_grid])
 
     def draw(rng: np.random.Generator, n: int, seeds: int) -> Iterator[Table]:
+        trend = mean
+        if tau_sd:
+            taus = np.clip(tau + tau_sd * rng.standard_normal((n, seeds, 1)), -0.95, 0.95)
+            trend = np.interp(taus, tau_grid, slope_grid) * np.arange(n_x)
         y = (
-            mean
+            trend
             + level * rng.standard_normal((n, seeds, 1))
             + sd * rng.standard_normal((n, seeds, n_x))
         )

@@ -72,3 +72,13 @@ def width_drop(drop_at: int = -1, drop: float | None = None) -> np.ndarray:
     k = drop_at % len(m)
     m[k:] += (m[k - 1] - drop) - m[k]
     return m
+
+
+def width_slow_decline(start: int = 50, fall: float = 0.008) -> np.ndarray:
+    """The calibration curve up to width ``start``, then falling by ``fall`` in equal steps
+    to the widest width (0.002 a step from 50 to 90: each step within the margin, the whole
+    fall beyond it)."""
+    m = width_curve().copy()
+    k = list(WIDTHS).index(start)
+    m[k:] = m[k] - np.linspace(0.0, fall, len(WIDTHS) - k)
+    return m

@@ -114,7 +114,9 @@ class Case:
 
 CASES = {
     "within_seed_trend": Case(
-        lambda t: rules.within_seed_trend(t, x="sensitivity", y="gap", direction="increasing"),
+        lambda t: rules.within_seed_trend(
+            t, x="sensitivity", y="gap", direction="increasing", alpha=0.05
+        ),
         batch_sweep,
         "gap",
     ),
@@ -164,7 +166,11 @@ CASES = {
     ),
     "within_each_axis": Case(
         lambda t: rules.within_each_axis(
-            t, measure="sensitivity", target="gap", axes=("batch_size", "lr", "corruption")
+            t,
+            measure="sensitivity",
+            target="gap",
+            axes=("batch_size", "lr", "corruption"),
+            alpha=0.05,
         ),
         measures,
         "sensitivity",
@@ -205,7 +211,7 @@ def test_a_nan_train_accuracy_is_an_error():
 def test_one_seed_only_is_an_error(name):
     case = CASES[name]
     table = case.table()
-    with pytest.raises(ValueError, match="at least 2 seeds"):
+    with pytest.raises(ValueError, match=r"at least [23] seeds"):
         case(table[table["seed"] == 0])
 
 

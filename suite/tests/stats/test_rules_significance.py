@@ -13,7 +13,16 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from suite.stats.rules.significance import kendall_s, stratified_kendall, t_greater, t_less, tost
+from suite.stats.rules.significance import (
+    kendall_s,
+    stratified_kendall,
+    t_greater,
+    t_greater_columns,
+    t_interval,
+    t_less,
+    t_seeds_needed,
+    tost,
+)
 
 # --- t across seeds -----------------------------------------------------------------------------
 
@@ -142,8 +151,12 @@ def test_stratified_s_and_variance_are_sums_over_seeds():
     k = stratified_kendall([a, b])
     assert k.s == 13
     assert k.variance == pytest.approx(50 / 3 + 208 / 15)
-    assert k.z == pytest.approx(12 / math.sqrt(50 / 3 + 208 / 15))
     assert k.taus == pytest.approx([0.6, 7 / math.sqrt(72)])
+    # The reference is a t on the per-seed S (6, 7), continuity-corrected by 1 on their sum:
+    # mean (13 - 1) / 2 = 6, sd sqrt(1/2), t = 6 / (sqrt(1/2) / sqrt(2)) = 12 with 1 df.
+    assert (k.reference, k.df) == ("t", 1)
+    assert k.z == pytest.approx(12.0)
+    assert k.p_increasing == pytest.approx(stats.t.sf(12.0, 1))
 
 
 def test_rows_of_different_seeds_are_never_compared():
@@ -175,3 +188,101 @@ def test_a_within_seed_trend_needs_three_runs_per_seed():
 def test_x_and_y_of_a_seed_must_have_the_same_length():
     with pytest.raises(ValueError, match="differ in length"):
         stratified_kendall([(np.arange(4.0), np.arange(5.0))])
+
+
+# --- the reference across seeds (issue 23) ------------------------------------------------------
+
+
+def test_the_t_on_per_seed_s_is_scipys_one_sample_t_up_to_the_continuity_correction():
+    rng = np.random.default_rng(3)
+    pairs = [(np.arange(10.0), np.arange(10.0) * 0.1 + rng.standard_normal(10)) for _ in range(5)]
+    k = stratified_kendall(pairs)
+    per_seed = np.array(k.per_seed_s)
+    shifted = per_seed - np.sign(per_seed.sum()) / per_seed.size  # the correction of 1 on the sum
+    assert k.p_increasing == pytest.approx(
+        stats.ttest_1samp(shifted, 0.0, alternative="greater").pvalue
+    )
+    assert k.p_decreasing == pytest.approx(
+        stats.ttest_1samp(shifted, 0.0, alternative="less").pvalue
+    )
+
+
+def test_seeds_that_disagree_are_not_a_trend_however_strong_each_is():
+    # Two seeds rank perfectly up, one perfectly down: the permutation reference would call the
+    # sum S = 45 significant (z 2.3); across seeds the mean S is 15 with sd 52: no evidence.
+    up, down = np.arange(10.0), np.arange(10.0)[::-1]
+    k = stratified_kendall([(up, up), (up, up), (up, down)])
+    assert k.reference == "t"
+    assert k.p_increasing > 0.2
+
+
+def test_zero_spread_falls_back_to_the_permutation_reference_not_p_zero():
+    up = np.arange(6.0)
+    k = stratified_kendall([(up, up)] * 3)  # every seed a perfect ranking: S = 15 each
+    assert k.reference == "permutation"
+    var = 3 * 6 * 5 * 17 / 18
+    assert k.variance == pytest.approx(var)
+    assert k.p_increasing == pytest.approx(stats.norm.sf(44 / math.sqrt(var)))
+    assert 0 < k.p_increasing < 1e-4
+    # 4-point strata that agree weakly: S = 2 in each of 3 seeds is no evidence at all.
+    x = np.arange(4.0)
+    weak = stratified_kendall([(x, np.array([1.0, 0, 3, 2]))] * 3)
+    assert weak.reference == "permutation"
+    assert weak.p_increasing > 0.1
+
+
+def test_no_association_in_identical_seeds_gives_p_one_both_ways():
+    x = np.arange(4.0)
+    k = stratified_kendall([(x, np.array([2.0, 0, 3, 1]))] * 3)
+    assert k.s == 0
+    assert (k.p_increasing, k.p_decreasing) == (1.0, 1.0)
+
+
+def test_strata_of_one_seed_are_summed_into_one_observation():
+    x = np.arange(4.0)
+    a, b = np.array([0.0, 1, 3, 2]), np.array([1.0, 0, 2, 3])  # S 4 each
+    k = stratified_kendall([(x, a), (x, b), (x, a), (x, x)], units=[0, 0, 1, 1])
+    assert k.per_seed_s == [8.0, 10.0]
+    assert k.df == 1
+
+
+def test_tau_interval_is_the_t_interval_of_the_per_seed_taus():
+    rng = np.random.default_rng(5)
+    pairs = [(np.arange(8.0), np.arange(8.0) * 0.2 + rng.standard_normal(8)) for _ in range(6)]
+    k = stratified_kendall(pairs)
+    lo, hi = k.tau_interval(0.05)
+    taus = np.array(k.taus)
+    half = stats.t.ppf(0.95, 5) * taus.std(ddof=1) / math.sqrt(6)
+    assert (lo, hi) == pytest.approx((max(-1, taus.mean() - half), min(1, taus.mean() + half)))
+
+
+def test_t_interval_matches_the_one_sided_t_test():
+    v = np.array([0.3, 0.1, 0.25, -0.05, 0.2])
+    lo, hi = t_interval(v, 0.05)
+    assert t_greater(v, lo) == pytest.approx(0.05)
+    assert t_less(v, hi) == pytest.approx(0.05)
+    assert t_interval(np.ones(3), 0.05) == (1.0, 1.0)
+    with pytest.raises(ValueError, match="at least 2 seeds"):
+        t_interval(np.ones(1), 0.05)
+
+
+def test_t_seeds_needed_is_the_smallest_seed_count_that_rejects():
+    n = t_seeds_needed(0.1, 0.3, 0.05)
+    assert n is not None
+    reject = lambda k: 0.1 * math.sqrt(k) / 0.3 > stats.t.ppf(0.95, k - 1)  # noqa: E731
+    assert reject(n) and not reject(n - 1)
+    assert t_seeds_needed(-0.1, 0.3, 0.05) == n  # either direction
+    assert t_seeds_needed(0.2, 0.3, 0.05, margin=0.1) == n  # against a margin
+    assert t_seeds_needed(0.1, 0.3, 0.01) > n
+    assert t_seeds_needed(0.0, 0.3, 0.05) is None  # no effect: cannot say
+    assert t_seeds_needed(1e-9, 1.0, 0.05) is None  # beyond any plan
+    assert t_seeds_needed(0.1, 0.0, 0.05) == 2
+    assert t_seeds_needed(math.nan, 0.3, 0.05) is None
+
+
+def test_t_greater_columns_is_t_greater_of_each_column():
+    rng = np.random.default_rng(8)
+    v = rng.standard_normal((5, 4))
+    v[:, 3] = 0.2  # zero spread: certain of the sign
+    got = t_greater_columns(v, 0.1)
+    assert got == pytest.approx([t_greater(c, 0.1) for c in v.T])

@@ -103,10 +103,51 @@ def test_a_decreasing_claim_is_refuted_by_a_rising_trend():
     assert d.verdict is Verdict.REFUTED
 
 
+def test_a_trend_decision_carries_the_t_interval_of_the_mean_tau():
+    rng = np.random.default_rng(4)
+    sens = 1.0 + 0.2 * RISING + rng.normal(0, 0.3, RISING.shape)
+    runs = batch_runs(sens, gap=0.1 + 0.03 * RISING + rng.normal(0, 0.05, RISING.shape))
+    d = sensitivity_gap(runs)
+    taus = np.array(d.details["per_seed_tau"])
+    half = stats.t.ppf(0.95, SEEDS - 1) * taus.std(ddof=1) / np.sqrt(SEEDS)
+    assert d.interval == pytest.approx((taus.mean() - half, min(1.0, taus.mean() + half)))
+    assert d.interval_level == pytest.approx(0.90)
+    assert d.details["reference"] == "t"
+    assert d.seeds_needed is None or d.verdict is Verdict.INCONCLUSIVE
+
+
+def test_an_inconclusive_trend_says_how_many_seeds_would_decide_it():
+    rng = np.random.default_rng(6)
+    sens = rng.normal(0, 1, (SEEDS, 10))
+    runs = batch_runs(sens, gap=0.3 * sens + rng.normal(0, 1, (SEEDS, 10)))
+    d = sensitivity_gap(runs)
+    assert d.verdict is Verdict.INCONCLUSIVE
+    taus = np.array(d.details["per_seed_tau"])
+    from suite.stats.rules.significance import t_seeds_needed
+
+    assert d.seeds_needed == t_seeds_needed(taus.mean(), taus.std(ddof=1), 0.05)
+    assert d.seeds_needed > SEEDS
+
+
+def test_no_trend_at_all_cannot_say_how_many_seeds():
+    same = np.tile(NO_TREND[:1], (SEEDS, 1))  # the same S = -1 ordering in every seed
+    zero = np.tile([[2.0, 0, 3, 1, 4, 5, 6, 7, 8, 9]], (SEEDS, 1))
+    d = sensitivity_gap(batch_runs(RISING, gap=zero * 0 + same))
+    assert d.verdict is Verdict.INCONCLUSIVE
+    assert d.details["reference"] == "permutation"  # every seed the same S: no spread
+
+
+def test_seeds_that_each_rank_perfectly_but_disagree_are_not_supported():
+    gap = np.vstack([RISING[0], RISING[0], RISING[0][::-1]])
+    d = sensitivity_gap(batch_runs(RISING, gap=0.1 + 0.03 * gap))
+    assert d.verdict is Verdict.INCONCLUSIVE
+    assert d.details["per_seed_S"] == [45, 45, -45]
+
+
 def test_the_direction_is_checked():
     runs = batch_runs(RISING, gap=RISING)
     with pytest.raises(ValueError, match="direction"):
-        rules.within_seed_trend(runs, x="sensitivity", y="gap", direction="up")
+        rules.within_seed_trend(runs, x="sensitivity", y="gap", direction="up", alpha=0.05)
 
 
 # --- fit-time-grows: rules.censored_trend -------------------------------------------------------
@@ -207,7 +248,7 @@ def test_one_width_worse_than_the_previous_by_003_in_every_seed_is_refuted():
     d = width_monotone(width_runs(acc))
     assert d.verdict is Verdict.REFUTED
     assert re.search(r"width 60(\.0)? is worse than 50(\.0)?", d.reason)
-    assert d.p_value < 0.01  # the trend alone still holds: the paired comparison refutes
+    assert d.details["trend_p"] < 0.01  # the trend alone still holds: the pair refutes
 
 
 def test_accuracy_falling_with_width_is_refuted():
@@ -237,6 +278,40 @@ def test_a_collapsed_run_is_flagged_and_kept():
     assert d.details["mean_difference"][0] > 0.2  # its 0.1 enters the 5 -> 10 comparison
 
 
+def test_a_slow_decline_within_the_margin_at_every_step_is_refuted():
+    # Rising to width 50, then down 0.002 a step to width 90: every consecutive pair is within
+    # the 0.005 margin (the old rule's comparison), width 90 is 0.008 below width 50.
+    seeds = 20
+    acc = saturating()
+    i50 = WIDTHS.index(50)
+    acc[i50:] = acc[i50] - 0.002 * np.arange(len(WIDTHS) - i50)
+    noise = np.random.default_rng(9).normal(0.0, 0.0005, (seeds, len(WIDTHS)))
+    d = width_monotone(width_runs(acc + noise))
+    assert min(np.diff(acc)) > -WIDTH_MARGIN
+    assert d.verdict is Verdict.REFUTED
+    assert re.search(r"width 90(\.0)? is worse than 50(\.0)?", d.reason)
+    assert len(d.details["pairs"]) == 45  # every narrower -> wider pair
+
+
+def test_width_monotone_carries_its_interval_margin_and_closest_pair():
+    d = width_monotone(width_runs(saturating() + SEED_SHIFT + SMALL_NOISE))
+    assert d.margin == WIDTH_MARGIN
+    assert d.interval_level == pytest.approx(0.98)
+    lo, hi = d.interval
+    assert lo <= d.statistic <= hi
+    j = d.details["pairs"].index(d.details["closest_pair"])
+    assert d.details["closest_pair_mean"] == pytest.approx(d.details["mean_difference"][j])
+    assert d.details["closest_pair_lower_bound"] > -WIDTH_MARGIN
+
+
+def test_a_noisy_flat_tail_says_how_many_seeds_would_decide_it():
+    flat_tail = np.where(np.array(WIDTHS) >= 30, 0.95, saturating())
+    noise = np.random.default_rng(2).normal(0.0, 0.004, (SEEDS, len(WIDTHS)))
+    d = width_monotone(width_runs(flat_tail + noise))
+    assert d.verdict is Verdict.INCONCLUSIVE
+    assert d.seeds_needed is None or d.seeds_needed > SEEDS
+
+
 # --- random-labels-overfit: rules.overfits ------------------------------------------------------
 
 OVERFIT_MARGIN = spec_for("random-labels-overfit").margin
@@ -256,8 +331,11 @@ def curves(test_loss: np.ndarray, train_loss: np.ndarray) -> pd.DataFrame:
     )
 
 
-def memorizing(rates=(0.30, 0.32, 0.35)) -> np.ndarray:
-    """Test loss dips from 2.3 to 2.0 at epoch 10, then climbs by ``rate`` nats per epoch."""
+def memorizing(rates=(0.30, 0.32, 0.325)) -> np.ndarray:
+    """Test loss dips from 2.3 to 2.0 at epoch 10, then climbs by ``rate`` nats per epoch.
+
+    At 3 seeds the rule tests the last two (the first locates their minimum): their rises
+    (16 and 16.25 nats) must agree well for a t with 1 df at alpha 0.01."""
     dip = 2.3 - 0.3 * np.minimum(EPOCHS, 10) / 10
     return np.array([dip + r * np.maximum(EPOCHS - 10, 0) for r in rates])
 
@@ -275,7 +353,7 @@ def test_test_loss_rising_after_its_minimum_while_train_loss_falls_is_supported(
     d = overfits(curves(memorizing(), FALLING_TRAIN))
     assert d.verdict is Verdict.SUPPORTED
     assert d.details["min_epoch"] == [10, 10, 10]
-    assert d.statistic == pytest.approx(50 * np.mean([0.30, 0.32, 0.35]))
+    assert d.statistic == pytest.approx(50 * np.mean([0.30, 0.32, 0.325]))
 
 
 def test_flat_noisy_test_loss_is_not_supported():
@@ -304,3 +382,40 @@ def test_rises_that_disagree_between_seeds_are_inconclusive():
     d = overfits(curves(memorizing(rates=(0.0, 0.01, 0.002)), FALLING_TRAIN))
     assert d.verdict is Verdict.INCONCLUSIVE
     assert d.details["rise"] == pytest.approx([0.0, 0.5, 0.1])
+
+
+def test_a_rise_exactly_at_the_margin_is_not_supported():
+    rise = OVERFIT_MARGIN * np.clip((EPOCHS - 10) / 50, 0, None)
+    noise = np.random.default_rng(5).normal(0.0, 0.002, (SEEDS, len(EPOCHS)))
+    d = overfits(curves(2.0 + rise + noise, FALLING_TRAIN))
+    assert d.verdict is not Verdict.SUPPORTED
+    assert d.statistic == pytest.approx(OVERFIT_MARGIN, abs=0.01)
+
+
+def test_the_minimum_epoch_of_each_half_comes_from_the_other_half():
+    # Seed 0 alone dips at epoch 30, seeds 1 and 2 at 10: the tested half (seeds 1, 2) takes
+    # seed 0's epoch, seed 0 takes theirs; a half of one seed is not tested.
+    te = memorizing()
+    te[0, EPOCHS == 30] = 1.0
+    d = overfits(curves(te, FALLING_TRAIN))
+    assert d.details["min_epoch"] == [10, 30, 30]
+    assert d.details["halves_tested"] == [[1, 2]]
+    assert len(d.details["p_rise_per_half"]) == 1
+
+
+def test_four_seeds_test_both_halves_with_bonferroni():
+    te = np.vstack([memorizing(), memorizing()[:1]])
+    tr = np.tile(FALLING_TRAIN[:1], (4, 1))
+    d = overfits(curves(te, tr))
+    assert d.details["halves_tested"] == [[2, 3], [0, 1]]
+    p_rise = min(1.0, 2 * min(d.details["p_rise_per_half"]))
+    assert d.details["p_rise"] == pytest.approx(p_rise)
+    assert d.p_value == pytest.approx(max(p_rise, d.details["p_fall"]))
+    assert d.interval_level == pytest.approx(0.98)
+    assert d.margin == OVERFIT_MARGIN
+
+
+def test_an_inconclusive_overfit_says_how_many_seeds_would_decide_it():
+    d = overfits(curves(memorizing(rates=(0.0, 0.01, 0.002)), FALLING_TRAIN))
+    assert d.verdict is Verdict.INCONCLUSIVE
+    assert d.seeds_needed is not None and d.seeds_needed > SEEDS
