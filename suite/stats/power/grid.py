@@ -62,7 +62,11 @@ def measures_draws(
         u, v = bvn(rng, (n, seeds, 1), xy_corr)
         m = mean_m + w * u + k * rng.standard_normal((n, seeds, n_runs))
         g = mean_g + w * v + 0.1 * k * rng.standard_normal((n, seeds, n_runs))
-        static = {"seed": np.repeat(np.arange(seeds), n_runs)}
+        # every simulated run reached the stopping criterion: the claims' premise holds
+        static = {
+            "seed": np.repeat(np.arange(seeds), n_runs),
+            "reached_stop": np.ones(seeds * n_runs, bool),
+        }
         for a, name in enumerate(MEASURE_AXES):
             static[name] = np.tile(points[:, a], seeds)
         return tables(static, {"sensitivity": m, "gap": g}, n)
