@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from suite.stats import rules
+from suite.stats.catalog import CLAIMS, Ask
 from suite.stats.verdicts import Decision
 
 SEEDS = np.arange(3)
@@ -34,6 +35,8 @@ def batch_sweep() -> pd.DataFrame:
         batch_size=lambda s, b: b,
         sensitivity=lambda s, b: 1 + b / 1000 + 0.1 * s,
         gap=lambda s, b: 0.1 + b / 10_000,
+        test_acc=lambda s, b: 0.95 - b / 100_000 - 0.001 * s,
+        train_acc=lambda s, b: np.ones_like(b, dtype=float),
     )
 
 
@@ -96,85 +99,37 @@ def measures() -> pd.DataFrame:
         for axis, values in axes.items():
             for k, v in enumerate(values):
                 rows.append({"seed": seed, **base, axis: v, "gap": 0.1 + 0.2 * k, "sensitivity": k})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows).assign(reached_stop=True)
 
 
 @dataclass(frozen=True)
 class Case:
-    """A rule as its claim calls it, on a valid table, and the column a diverged run spoils."""
+    """A claim's own decision (its catalog record) on a valid table, and the column a diverged
+    run spoils: the rule is called exactly as the claim calls it, from one place."""
 
-    rule: Callable[[pd.DataFrame], Decision]
+    claim: str
     table: Callable[[], pd.DataFrame]
     measured: str
     grid: bool = False  # needs the same x values in every seed
+    case: str | None = None
 
     def __call__(self, table: pd.DataFrame | None = None) -> Decision:
-        return self.rule(self.table() if table is None else table)
+        spec = CLAIMS[self.claim]
+        frames = {spec.frame: self.table() if table is None else table}
+        return spec.decide(frames, Ask(spec, spec.alpha, self.case))
 
 
 CASES = {
-    "within_seed_trend": Case(
-        lambda t: rules.within_seed_trend(
-            t, x="sensitivity", y="gap", direction="increasing", alpha=0.05
-        ),
-        batch_sweep,
-        "gap",
-    ),
-    "censored_trend": Case(
-        lambda t: rules.censored_trend(
-            t, x="fraction", y="epochs_to_fit", direction="increasing", alpha=0.01
-        ),
-        label_corruption,
-        "epochs_to_fit",
-    ),
-    "monotone_in_width": Case(
-        lambda t: rules.monotone_in_width(
-            t, x="params", y="test_acc", group="width", alpha=0.01, margin=0.005
-        ),
-        width_sweep,
-        "test_acc",
-        grid=True,
-    ),
-    "overfits": Case(
-        lambda t: rules.overfits(
-            t, x="epoch", test="test_loss", train="train_loss", margin=0.1, alpha=0.01
-        ),
-        random_labels_curves,
-        "test_loss",
-        grid=True,
-    ),
+    "within_seed_trend": Case("sensitivity-accuracy", batch_sweep, "test_acc"),
+    "censored_trend": Case("fit-time-grows", label_corruption, "epochs_to_fit"),
+    "monotone_in_width": Case("width-monotone", width_sweep, "test_acc", grid=True),
+    "overfits": Case("random-labels-overfit", random_labels_curves, "test_loss", grid=True),
     "interpolation_peak": Case(
-        lambda t: rules.interpolation_peak(t, window=(0.3, 0.7), margin=2.0, alpha=0.05),
-        interpolation,
-        "test_acc",
-        grid=True,
+        "interpolation-peak", interpolation, "test_acc", grid=True, case="independent"
     ),
-    "lower_barrier": Case(
-        lambda t: rules.lower_barrier(
-            t, group="init", lower="shared", higher="independent", alpha=0.05
-        ),
-        both_inits,
-        "test_acc",
-        grid=True,
-    ),
-    "at_chance": Case(
-        lambda t: rules.at_chance(
-            t, acc="test_acc", reference="chance_ref", margin=0.02, alpha=0.05
-        ),
-        random_labels_final,
-        "test_acc",
-    ),
-    "within_each_axis": Case(
-        lambda t: rules.within_each_axis(
-            t,
-            measure="sensitivity",
-            target="gap",
-            axes=("batch_size", "lr", "corruption"),
-            alpha=0.05,
-        ),
-        measures,
-        "sensitivity",
-    ),
+    "lower_barrier": Case("shared-init-lower-barrier", both_inits, "test_acc", grid=True),
+    "at_chance": Case("random-labels-chance", random_labels_final, "test_acc"),
+    "within_each_axis": Case("sensitivity-granulated", measures, "sensitivity"),
 }
 GRID = [name for name, case in CASES.items() if case.grid]
 
