@@ -23,6 +23,7 @@ import seaborn as sns
 from matplotlib.figure import Figure
 
 from suite.report.figures_beyond import label_corruption_figure, measures_figure
+from suite.report.measures_table import measures_table
 from suite.report.plotting import (
     BAND_WORDS,
     BASE_DPI,
@@ -36,7 +37,7 @@ from suite.report.plotting import (
     mean_line,
     new_figure,
 )
-from suite.stats.grid import AXES, AXIS_LABELS, measures_table
+from suite.stats.grid import AXES, AXIS_LABELS
 from suite.train.frames import ExperimentResult
 
 
@@ -330,7 +331,7 @@ FIGURES: dict[str, FigureSpec] = {
         table_caption="Kendall \u03c4 of each measure with the generalization gap within each "
         "axis (the runs of one seed where only that axis varies, stratified over seeds; p "
         "one-sided, \u03c4 > 0), the granulated \u03c4 (their mean, Jiang et al. 2020) and the "
-        "verdict of the rule, which asks every axis to be positive.",
+        "claim's verdict: every axis positive, every run at the stopping criterion.",
         note=stopping_note,
     ),
 }

@@ -144,7 +144,8 @@ def test_the_table_counts_rule_outcomes_and_the_seeds_each_set_used():
 
 
 def test_each_claim_gets_its_statistic_range_and_a_prediction_interval_for_one_more_set():
-    from suite.stability import prediction_interval, spread_text
+    from suite.stability import spread_text
+    from suite.stats.prediction import prediction_interval
 
     stats = [-0.5, -0.4, -0.45, -0.3, -0.35]
     sets = [

@@ -15,7 +15,8 @@ Families, one module each:
   (``random-labels-fit``, ``corruption-fit``)
 - ``equivalence``: TOST around a per-seed chance reference (``random-labels-chance``)
 - ``trends``: within-seed Kendall trends (sensitivity, sharpness, corruption, fit time), the
-  width sweep (trend + paired non-inferiority), the per-seed overfitting rule
+  width sweep (trend + paired non-inferiority over every pair)
+- ``overfit``: the per-seed rise of the test loss while the train loss falls
 - ``barriers``: Frankle et al.'s error barrier (``interpolation-peak``,
   ``shared-init-lower-barrier``)
 - ``granulated``: a measure within each hyperparameter axis (Jiang et al. 2020)
@@ -26,7 +27,8 @@ from suite.stats.rules.barriers import error_barriers, interpolation_peak, lower
 from suite.stats.rules.equivalence import at_chance
 from suite.stats.rules.fits import seeds_at_full_accuracy, seeds_fitting_every_group
 from suite.stats.rules.granulated import within_each_axis
-from suite.stats.rules.trends import censored_trend, monotone_in_width, overfits, within_seed_trend
+from suite.stats.rules.overfit import overfits
+from suite.stats.rules.trends import censored_trend, monotone_in_width, within_seed_trend
 
 __all__ = [
     "at_chance",

@@ -65,8 +65,7 @@ def test_every_trend_claim_has_a_seed_varying_tau_case():
 
 def _width(draws, seeds: int, n: int) -> tuple[float, float]:
     rng = np.random.default_rng(11)
-    decide = claims.CALLS["width-monotone"][2]
-    out = [decide(t).verdict.value for t in draws(rng, n, seeds)]
+    out = [claims.decide("width-monotone", t).verdict.value for t in draws(rng, n, seeds)]
     return out.count("supported") / n, out.count("refuted") / n
 
 
