@@ -70,14 +70,16 @@ def merge(parts: Sequence[tuple[SeedSet, ExperimentResult]]) -> ExperimentResult
             tables.append(table)
         frames[key] = pd.concat(tables, ignore_index=True)
     extra: dict[str, Any] = {}
-    for key, value in first.extra.items():
+    keys = dict.fromkeys(k for _, part in parts for k in part.extra)  # every round's, in order
+    for key in keys:
         values = [part.extra.get(key) for _, part in parts]
-        if all(v == value for v in values):
-            extra[key] = value
-        elif all(isinstance(v, list) for v in values):
-            extra[key] = [x for v in values for x in v]
-        elif all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
-            extra[key] = sum(values)
+        present = [v for v in values if v is not None]  # a round may lack a key (not resumed)
+        if len(present) == len(values) and all(v == present[0] for v in present):
+            extra[key] = present[0]
+        elif all(isinstance(v, list) for v in present):
+            extra[key] = [x for v in present for x in v]
+        elif all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present):
+            extra[key] = sum(present)
         else:
             extra[key] = values
     weights = {
