@@ -65,7 +65,7 @@ def share_seeds_needed(hits: int, n: int, share: float, alpha: float) -> int | N
 
 
 def _decide_share(
-    rule: str, what: str, hits: int, n: int, share: float, alpha: float
+    what: str, hits: int, n: int, share: float, alpha: float
 ) -> tuple[Verdict, float, float, tuple[float, float], str]:
     p_sup, p_ref = p_at_least(hits, n, share), p_at_most(hits, n, share)
     verdict = verdict_from(p_sup, p_ref, alpha)
@@ -78,6 +78,20 @@ def _decide_share(
     else:
         why = f"{hits} of {n} {what} fit: too few to place the share against {share:g} ({bounds})"
     return verdict, p_sup, p_ref, interval, why
+
+
+def _evidence(
+    verdict: Verdict, interval: tuple[float, float], hits: int, n: int, share: float, alpha: float
+) -> dict:
+    """The interval, margin and (for INCONCLUSIVE) seeds needed that both fit rules report."""
+    return {
+        "interval": interval,
+        "interval_level": 1 - 2 * alpha,
+        "margin": share,
+        "seeds_needed": None
+        if verdict is not Verdict.INCONCLUSIVE
+        else share_seeds_needed(hits, n, share, alpha),
+    }
 
 
 def seeds_at_full_accuracy(
@@ -94,9 +108,7 @@ def seeds_at_full_accuracy(
         raise ValueError(f"one row per seed expected, got {a.size} rows")
     fit = a >= 1.0 - ACC_TOL
     hits, n = int(fit.sum()), int(a.size)
-    verdict, p_sup, p_ref, interval, why = _decide_share(
-        "seeds_at_full_accuracy", "seeds", hits, n, share, alpha
-    )
+    verdict, p_sup, p_ref, interval, why = _decide_share("seeds", hits, n, share, alpha)
     return Decision(
         rule="seeds_at_full_accuracy",
         statistic=hits / n,
@@ -108,12 +120,7 @@ def seeds_at_full_accuracy(
         n_runs=n,
         n_seeds=n,
         reason=why,
-        interval=interval,
-        interval_level=1 - 2 * alpha,
-        margin=share,
-        seeds_needed=None
-        if verdict is not Verdict.INCONCLUSIVE
-        else share_seeds_needed(hits, n, share, alpha),
+        **_evidence(verdict, interval, hits, n, share, alpha),
         details={
             "per_seed": floats(a),
             "seeds": [py(s) for s in seeds],
@@ -189,11 +196,6 @@ def seeds_fitting_every_group(
         n_runs=int(ok.size),
         n_seeds=n_seeds,
         reason=why,
-        interval=interval,
-        interval_level=1 - 2 * alpha,
-        margin=share,
-        seeds_needed=None
-        if verdict is not Verdict.INCONCLUSIVE
-        else share_seeds_needed(hits, n, share, alpha),
+        **_evidence(verdict, interval, hits, n, share, alpha),
         details={"per_" + group: per_group, "runs_not_fitted": int((~ok).sum()), "share": share},
     )
