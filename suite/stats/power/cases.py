@@ -242,6 +242,18 @@ def _build() -> None:
     )
     _add(
         "shared-init-lower-barrier",
+        "shared higher (refutation power): 2.1 +- 0.4 vs 10 +- 3, corr 0.3",
+        FALSE,
+        lower_barrier_draws((2.1, 0.4), (10.0, 3.0), corr=0.3),
+    )
+    _add(
+        "shared-init-lower-barrier",
+        "shared higher, lognormal: 2 +- 1.9 vs 10 +- 3, corr 0.3",
+        FALSE,
+        lower_barrier_draws((2.0, 1.9), (10.0, 3.0), corr=0.3, shapes=("lognormal", "normal")),
+    )
+    _add(
+        "shared-init-lower-barrier",
         "calibration: 41.5 +- 4 vs 2.1 +- 0.4",
         TRUE,
         lower_barrier_draws((41.5, 4.0), (2.1, 0.4), corr=0.3),

@@ -7,11 +7,12 @@ mean and sd (the barrier's own), train and test correlated through a Gaussian co
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterator
 
 import numpy as np
-from scipy import special, stats
+from scipy import optimize, special, stats
 
 from suite.profiles import CI
 from suite.stats.power.shared import Draws, Table, bvn, grid_static, tables
@@ -65,11 +66,16 @@ def _curves(rng, b_train, b_test, centre):
 
 def shaped(z: np.ndarray, mean: float, sd: float, dist: str) -> np.ndarray:
     """Standard normal ``z`` turned into barriers of ``mean`` and ``sd`` (``dist``: normal,
-    clipped at 0; lognormal; gamma, by its quantile function: a Gaussian copula)."""
+    clipped at 0; lognormal; gamma, by its quantile function: a Gaussian copula).
+
+    The clipped normal is located so that its mean *after* the clip is ``mean`` (its sd is
+    then a little under ``sd``): a plain clip raises the mean (N(10, 9) clipped has mean 10.6),
+    and a case drawn "at the null" of equal means would then not be at the null.
+    """
     if sd == 0:
         return np.full(z.shape, float(mean))
     if dist == "normal":
-        return np.clip(mean + sd * z, 0.0, None)
+        return np.clip(clipped_location(mean, sd) + sd * z, 0.0, None)
     if dist == "lognormal":
         s2 = math.log1p((sd / mean) ** 2)
         return np.exp(math.log(mean) - s2 / 2 + math.sqrt(s2) * z)
@@ -77,6 +83,17 @@ def shaped(z: np.ndarray, mean: float, sd: float, dist: str) -> np.ndarray:
         k = (mean / sd) ** 2
         return stats.gamma.ppf(special.ndtr(z), k, scale=mean / k)
     raise ValueError(f"unknown barrier distribution {dist!r}; one of {DISTS}")
+
+
+@functools.cache
+def clipped_location(mean: float, sd: float) -> float:
+    """The mu with E[max(0, mu + sd Z)] = ``mean`` (Z standard normal; ``mean`` > 0)."""
+
+    def clipped_mean(mu: float) -> float:
+        r = mu / sd
+        return mu * special.ndtr(r) + sd * math.exp(-r * r / 2) / math.sqrt(2 * math.pi)
+
+    return float(optimize.brentq(lambda mu: clipped_mean(mu) - mean, mean - 50 * sd, mean))
 
 
 def _barriers(rng, n, seeds, mean, sd, corr, ratio, dist):

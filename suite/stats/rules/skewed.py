@@ -124,6 +124,8 @@ def upper_bound(values: np.ndarray, alpha: float) -> float:
     def f(c: float) -> float:
         return float(gpq_cdf(c, ybar, s, n)) - (1 - alpha)
 
+    if f(hi) < 0:  # alpha below the quadrature's resolution (~1 / (2 N_NODES)) at few seeds
+        return math.inf
     return math.exp(optimize.brentq(f, lo, hi, xtol=1e-10))
 
 

@@ -191,6 +191,28 @@ def test_a_higher_barrier_from_a_shared_init_is_refuted():
     assert d.verdict is Verdict.REFUTED
 
 
+def test_a_refutation_needs_the_skewed_bounds_apart_as_well_as_the_paired_t():
+    # The paired t alone shows mean d < 0 (p 0.0099 x 2 errors), but the independent barriers'
+    # right tail (7 beside 2 and 3) leaves their GPQ upper bound above the shared ones' t lower
+    # bound: not shown.
+    d = lower_barrier(both_inits(shared=[10.0, 11.0, 12.0], independent=[2.0, 3.0, 7.0]))
+    assert d.verdict is Verdict.INCONCLUSIVE
+    assert d.p_refute > 0.05
+
+
+def test_the_separation_p_is_the_level_at_which_the_bounds_part():
+    low, high = np.array([10.0, 12.0, 9.0, 11.0]), np.array([2.0, 2.5, 1.8, 4.2])
+    p = rules.barriers.separation_p(low, high, k_err=2)
+    assert 0.05 < p < 0.2  # 0.105
+    for g, apart in ((p * 1.05, True), (p * 0.95, False)):
+        upper = skewed.upper_bound(high, g / 4)
+        assert (upper < skewed.t_bound(low, g / 4, upper=False)) is apart
+    assert rules.barriers.separation_p(high, low, k_err=2) == 1.0
+    # Beyond what the GPQ's quadrature resolves: reported at its floor.
+    tight = np.array([2.0, 2.5, 1.8, 2.2])
+    assert rules.barriers.separation_p(low, tight, k_err=2) == rules.barriers.SEPARATION_P_MIN
+
+
 def test_paired_differences_of_both_signs_are_inconclusive():
     d = lower_barrier(both_inits(shared=[5.0, 10.0, 15.0], independent=[12.0, 6.0, 13.0]))
     assert d.verdict is Verdict.INCONCLUSIVE
@@ -312,6 +334,22 @@ def test_interpolation_peak_refutes_at_the_margin_at_most_alpha(case):
     o = cases.outcome(case, 6, 400)
     limit = KNOWN_EXCESS.get(case.scenario, 0.05 + cases.mc_slack(0.05, 400))
     assert o.refuted <= limit, f"P(REFUTED) {o.refuted:.3f}"
+
+
+EQUAL_MEANS = [
+    c
+    for c in cases.CASES
+    if c.claim == "shared-init-lower-barrier" and c.scenario.startswith("equal barriers")
+]
+
+
+@pytest.mark.parametrize("case", EQUAL_MEANS, ids=lambda c: c.scenario)
+@pytest.mark.parametrize("n", [3, 6])
+def test_lower_barrier_refutes_equal_means_at_most_alpha(case, n):
+    # The whole rule on simulated curves: P(REFUTED) where both inits' mean barriers are equal
+    # (P(SUPPORTED) is held in test_rule_power.py). 400 draws: limit 0.05 + 2 SE = 0.072.
+    o = cases.outcome(case, n, 400)
+    assert o.refuted <= 0.05 + cases.mc_slack(0.05, 400), f"P(REFUTED) {o.refuted:.3f}"
 
 
 @pytest.mark.parametrize(
