@@ -1,10 +1,11 @@
-"""``suite.run.looks.merge``: the rounds of one experiment as one result."""
+"""``suite.run.looks``: the rounds of one experiment as one result, and when seeding stops."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from suite.run.looks import merge
+from suite.run.looks import in_rounds, merge
+from suite.stats.verdicts import Decision, Verdict
 from suite.train.frames import ExperimentResult
 from suite.train.seeds import SeedSet
 
@@ -36,3 +37,56 @@ def test_a_round_resumed_from_a_checkpoint_keeps_its_earlier_seconds_a_number():
     assert merged.extra["resumed_after_s"] == 12.5
     merged = merge([part(0, 3), part(3, 3, resumed_after_s=2.0)])
     assert merged.extra["resumed_after_s"] == 2.0
+
+
+# --- in_rounds: when seeding stops ------------------------------------------------------------
+
+
+def decision(verdict: Verdict, needed: int | None = None) -> Decision:
+    return Decision("r", 0.0, "", 0.5, verdict, 3, 3, seeds_needed=needed)
+
+
+def run(per_look: list[dict[str, Decision]]) -> tuple[ExperimentResult, list[int]]:
+    """in_rounds over looks at 3, 6, 10 seeds, the k-th look deciding ``per_look[k]``."""
+    trained: list[int] = []
+
+    def obtain(seeds: SeedSet) -> ExperimentResult:
+        trained.append(seeds.end)
+        return part(seeds.start, seeds.count)[1]
+
+    def decide(name, frames, n_looks):
+        return per_look[len(trained) - 1]
+
+    rounds = SeedSet(0, 10).rounds((3, 6, 10))
+    return in_rounds("x", rounds, obtain, say=lambda _: None, decide=decide), trained
+
+
+INC, SUP = Verdict.INCONCLUSIVE, Verdict.SUPPORTED
+
+
+def test_seeding_stops_when_every_claim_is_decided():
+    result, trained = run(
+        [{"a": decision(SUP), "b": decision(INC, 5)}, {"a": decision(SUP), "b": decision(SUP)}]
+    )
+    assert trained == [3, 6]
+    assert result.extra["looks"]["stopped"] == "decided"
+
+
+def test_seeding_stops_when_every_open_claim_needs_more_than_the_cap():
+    result, trained = run([{"a": decision(SUP), "b": decision(INC, 40), "c": decision(INC, 11)}])
+    assert trained == [3]
+    assert result.extra["looks"]["stopped"] == "futile"
+    assert result.extra["seed_count"] == 3
+
+
+def test_one_claim_within_reach_of_the_cap_keeps_seeding():
+    looks = [{"a": decision(INC, 40), "b": decision(INC, 10)}] * 3
+    result, trained = run(looks)
+    assert trained == [3, 6, 10]
+    assert result.extra["looks"]["stopped"] == "cap"
+
+
+def test_a_claim_whose_rule_cannot_say_keeps_seeding():
+    result, trained = run([{"a": decision(INC, None)}, {"a": decision(INC, 40)}])
+    assert trained == [3, 6]
+    assert result.extra["looks"]["stopped"] == "futile"
