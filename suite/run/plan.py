@@ -124,7 +124,11 @@ class StreamExecutor:
         def on_own_stream(name: str) -> Any:
             if not cuda:  # the same threads without streams (what the CPU tests exercise)
                 return run(name)
-            with torch.cuda.device(self.device), torch.cuda.stream(torch.cuda.Stream()):
+            from suite.train.streams import cuda_streams
+
+            # the thread's own stream (a pooled one no other live thread owns), which its
+            # stacks' warm-ups and captures use too
+            with torch.cuda.device(self.device), torch.cuda.stream(cuda_streams().own()):
                 result = run(name)
                 torch.cuda.current_stream().synchronize()
                 return result

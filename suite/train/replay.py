@@ -10,22 +10,70 @@ fixed views of that buffer.
 :class:`EpochRunner` runs an epoch's steps over those views. On CUDA with ``graphs=True`` it
 captures, once, one graph of all the full batches and one of the short last batch, after a
 warm-up (compilation, cuBLAS workspaces) whose effect on the state it undoes; hooks and
-checkpoints run between replays. Everything but the capture itself runs on CPU too, and the
-tests hold it to the plain loop bit for bit.
+checkpoints run between replays. Warm-up and capture run on the thread's own stream
+(``suite.train.streams``: never a pooled stream another thread launches on, and the same
+stream for both, so the cuBLAS workspace the capture uses was made by the warm-up, not
+mid-capture from the graph's pool). A capture that another thread's device-wide work
+invalidated (a sync, a lazy kernel load by an eager measure) is taken again
+(:func:`capture`). Everything but the capture itself runs on CPU too, and the tests hold it to
+the plain loop bit for bit; :func:`capture` runs over fakes there.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import nullcontext
+from typing import Any
 
 import torch
 from torch import Tensor
 
 from suite.train.steps import Stepper
+from suite.train.streams import cuda_streams
 
 _PREPARING = threading.Lock()
+#: Attempts at one stack's capture before its error is raised.
+CAPTURE_TRIES = 3
+#: Words of the errors of a capture that something outside it invalidated.
+_INVALIDATED = ("invalidated", "not permitted when stream is capturing", "capture")
+
+
+def _invalidated(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return any(word in text for word in _INVALIDATED)
+
+
+def capture(
+    parts: Sequence[Sequence[Tensor]],
+    step: Callable[[Tensor], None],
+    stream: Any,
+    api: Any = torch.cuda,
+    tries: int = CAPTURE_TRIES,
+) -> list[Any]:
+    """One graph per non-empty part of batches, captured on ``stream`` into one shared pool;
+    a capture invalidated from outside is taken again from the start, up to ``tries`` times.
+
+    Taking it again is safe: a capture only records kernels, so a failed one changed no state.
+    ``api`` (``torch.cuda``; a fake in the CPU tests) gives ``CUDAGraph`` and ``graph``.
+    """
+    for attempt in range(1, tries + 1):
+        try:
+            graphs, pool = [], None
+            for batches in parts:
+                if not batches:
+                    continue
+                graph = api.CUDAGraph()
+                with api.graph(graph, pool=pool, stream=stream, capture_error_mode="thread_local"):
+                    for idx in batches:
+                        step(idx)
+                pool = graph.pool()
+                graphs.append(graph)
+            return graphs
+        except RuntimeError as exc:
+            if attempt == tries or not _invalidated(exc):
+                raise
+    raise AssertionError("unreachable")
 
 
 class IndexFeed:
@@ -100,7 +148,7 @@ class EpochRunner:
 
     def _warm_up(self) -> None:
         saved = [t.detach().clone() for t in self.step.tensors()]
-        stream = torch.cuda.Stream() if self.feed.cuda else None
+        stream = cuda_streams().own() if self.feed.cuda else None
         if stream is not None:
             stream.wait_stream(torch.cuda.current_stream())
         with torch.cuda.stream(stream) if stream is not None else nullcontext():
@@ -118,16 +166,5 @@ class EpochRunner:
     def _capture(self) -> list[torch.cuda.CUDAGraph]:
         full = [b for b in self.feed.batches if b.shape == self.feed.batches[0].shape]
         parts: list[Sequence[Tensor]] = [full, self.feed.batches[len(full) :]]
-        graphs = []
-        pool = None
-        side = torch.cuda.Stream()  # this stack's own capture stream, not the process-wide one
-        for batches in parts:
-            if not batches:
-                continue
-            graph = torch.cuda.CUDAGraph()
-            with torch.cuda.graph(graph, pool=pool, stream=side, capture_error_mode="thread_local"):
-                for idx in batches:
-                    self.step(idx)
-            pool = graph.pool()
-            graphs.append(graph)
-        return graphs
+        # the thread's own stream, as the warm-up's: never one another thread launches on
+        return capture(parts, self.step, cuda_streams().own())
