@@ -36,8 +36,9 @@ EPS = 1e-8
 #: by sqrt(v), which can magnify that on near-zero gradients by ~1e4 over a few steps, so 1e-9
 #: leaves room without hiding a wrong formula (a wrong bias correction moves parameters ~1e-3).
 MODE_TOLERANCE = 1e-9
-#: stacks of one session compile one graph per batch shape and learning rate each; dynamo's
-#: default of 8 per function would stop a run (fullgraph) after the eighth.
+#: stacks of one session compile one graph per batch shape each (the learning rate is a tensor,
+#: so it is not a guard); dynamo's default of 8 per function would stop a run (fullgraph) after
+#: the eighth.
 RECOMPILE_LIMIT = 256
 
 
@@ -177,7 +178,9 @@ class FunctionalStep:
     The moments and the step count are allocated up front (zeros, count 0), so every address is
     fixed from the first step on: what a CUDA graph needs, and what keeps compilation to one
     graph per batch shape. The step count is a tensor, so bias corrections are computed on the
-    device (no host sync, capturable).
+    device (no host sync, capturable); so is the learning rate (float64, as the Python float it
+    replaces computed), so that stacks of one shape and different rates share one compiled graph
+    instead of recompiling for each rate, a constant dynamo guards on.
     """
 
     def __init__(
@@ -195,6 +198,7 @@ class FunctionalStep:
         self.exp_avg_sq = [torch.zeros_like(p) for p in self.params]
         self.step_count = torch.zeros((), dtype=torch.float64, device=x.device)
         self.x, self.y, self.plan, self.lr = x, y, plan, lr
+        self.lr_t = torch.tensor(lr, dtype=torch.float64, device=x.device)
         self.fn = _compiled_step() if compile else adam_step
 
     def __call__(self, idx: Tensor) -> None:
@@ -207,7 +211,7 @@ class FunctionalStep:
             self.y,
             idx,
             self.plan,
-            self.lr,
+            self.lr_t,
         )
 
     def state_dict(self) -> dict[str, Any]:
@@ -245,7 +249,7 @@ def adam_step(
     y: Tensor,
     idx: Tensor,
     plan: StackPlan,
-    lr: float,
+    lr: float | Tensor,
 ) -> None:
     """Gradient of :func:`batch_loss` by ``torch.func.grad``, then Adam, all in place.
 
@@ -270,16 +274,30 @@ _COMPILED: list[Any] = []
 _COMPILING = threading.Lock()
 
 
+def compiles() -> int:
+    """Graphs dynamo has compiled in this process so far (the session reports it)."""
+    from torch._dynamo.utils import counters
+
+    return int(counters["stats"]["unique_graphs"])
+
+
 def _compiled_step() -> Any:
     """:func:`adam_step` through ``torch.compile``, made once per process (dynamo then keeps
-    one graph per stack shape and learning rate: the guards are on shapes and constants).
+    one graph per stack and batch shape: the guards are on shapes).
 
     Dynamo's settings are per thread (torch >= 2.12), so the recompile limit is raised in every
     thread that asks, not only in the first (the plan runs experiments in threads on CUDA).
+    Inductor runs in its deterministic mode: it otherwise benchmarks reduction configs on the
+    device at the first run and near-tied winners differ between processes (pytorch#163589),
+    so a resumed run or a retried job on CUDA would not give the same numbers. (On CPU inductor
+    does not benchmark; the mode changes nothing there.) ``TORCHINDUCTOR_CACHE_DIR`` sets where
+    inductor keeps its compiled kernels, so a later run (a new device lease) can start warm.
     """
     import torch._dynamo.config as dynamo_config
+    import torch._inductor.config as inductor_config
 
     dynamo_config.recompile_limit = max(dynamo_config.recompile_limit, RECOMPILE_LIMIT)
+    inductor_config.deterministic = True
     with _COMPILING:
         if not _COMPILED:
             _COMPILED.append(torch.compile(adam_step, fullgraph=True, dynamic=False))

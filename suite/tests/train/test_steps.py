@@ -12,6 +12,7 @@ from suite.train.steps import (
     EagerStep,
     FirstLayerPacking,
     FunctionalStep,
+    compiles,
     make_step,
 )
 from suite.train.training import stack_plan, train
@@ -111,6 +112,37 @@ def test_compilation_happens_once_per_batch_shape_not_per_step_or_stack():
     others = [Member((7,), 10 + s, 40 + s) for s in range(2)]
     train(others, x, y, batch_size=48, lr=1e-3, epochs=2, engine="compiled")
     assert counters["stats"]["unique_graphs"] == 2  # same shapes: no new compilation
+
+
+def test_a_new_learning_rate_does_not_compile_again():
+    # The rate is a tensor, not a constant dynamo guards on: the measures grid's four rates of
+    # one stack shape share its graphs.
+    members, (x, y) = [Member((9,), s, 20 + s) for s in range(2)], _data()
+    x = x.float()
+    counters.clear()
+    train(members, x, y, batch_size=64, lr=1e-3, epochs=1, engine="compiled")
+    first = compiles()
+    train(members, x, y, batch_size=64, lr=3e-2, epochs=1, engine="compiled")
+    assert compiles() == first
+
+
+def test_the_compiled_step_runs_inductor_deterministically_in_every_thread():
+    import threading
+
+    import torch._inductor.config as inductor_config
+
+    from suite.train.steps import _compiled_step
+
+    seen = []
+
+    def in_thread():
+        _compiled_step()
+        seen.append(inductor_config.deterministic)
+
+    thread = threading.Thread(target=in_thread)
+    thread.start()
+    thread.join()
+    assert seen == [True]
 
 
 def test_an_unknown_engine_is_named():
