@@ -58,7 +58,7 @@ def test_cpu_and_xdist_workers_run_lazily_a_single_cuda_process_on_streams():
     assert isinstance(executor_for("cuda:0", 1), StreamExecutor)
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+@pytest.mark.cuda
 def test_the_stream_executor_runs_every_job_on_its_own_stream():
     executor = StreamExecutor("cuda:0")
     seen = {}

@@ -12,7 +12,7 @@ from suite.train.steps import EagerStep, FunctionalStep
 from suite.train.training import stack_plan, train
 
 N, BATCH = 200, 48  # four full batches and a short one of 8
-CUDA = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+CUDA = pytest.mark.cuda
 
 
 def _setup(device: str = "cpu"):

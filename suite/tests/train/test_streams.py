@@ -13,7 +13,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
-import torch
 
 from suite.train.replay import capture
 from suite.train.streams import POOL_SIZE, StreamOwners, stream_key
@@ -166,7 +165,7 @@ def test_another_error_is_raised_at_once():
     assert len(api.captures) == 1
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+@pytest.mark.cuda
 def test_cuda_threads_own_distinct_streams_past_the_pool_size():
     from suite.train.streams import cuda_streams
 
