@@ -12,7 +12,7 @@ import pytest
 from suite.plugin.claim import EXPERIMENT_KEY, REFUTED_MARK, outcome
 from suite.plugin.options import SETTINGS_KEY, add_options, resolve, share_cpu_threads
 from suite.plugin.session import CLAIM_ATTR, EXPERIMENT_ATTR, SessionResults
-from suite.plugin.terminal import claims_table
+from suite.plugin.terminal import claims_table, compiles_line
 
 RESULTS_KEY = pytest.StashKey[SessionResults]()
 SENT_KEY = pytest.StashKey[set]()
@@ -102,6 +102,10 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
         terminalreporter.section("generalization claims")
         for line in claims_table(claims):
             terminalreporter.write_line(line)
+    if config.stash[SETTINGS_KEY].engine == "compiled" and "torch" in sys.modules:
+        from suite.train.steps import compiles
+
+        terminalreporter.write_line(compiles_line(compiles()))
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

@@ -72,3 +72,11 @@ def markdown_table(
     if any(c.experiment in resumed for c in claims):
         lines += ["", "\\* resumed from checkpoints: the seconds of all its parts together."]
     return lines
+
+
+def compiles_line(count: int) -> str:
+    """The session's compile count, for the terminal (the compiled engine only)."""
+    return (
+        f"compiled step: {count} graph(s) compiled in this process (one per stack and batch "
+        "shape; TORCHINDUCTOR_CACHE_DIR keeps the kernels for the next run)"
+    )
