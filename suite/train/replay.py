@@ -29,7 +29,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from suite.train.steps import Stepper
+from suite.train.steps import PAD, Stepper
 from suite.train.streams import cuda_streams
 
 _PREPARING = threading.Lock()
@@ -77,13 +77,22 @@ def capture(
 
 
 class IndexFeed:
-    """Epoch orders (U, n) into a static device buffer; ``batches`` are its fixed views."""
+    """Epoch orders (U, n) into a static device buffer; ``batches`` are its fixed views.
 
-    def __init__(self, orders: int, n: int, batch_size: int, device: torch.device):
+    ``pad``: the buffer is rounded up to whole batches and the positions past ``n`` hold
+    ``steps.PAD``, so the short last batch has the full batches' shape (the compiled step masks
+    them out): one compiled graph and one CUDA graph per stack instead of two.
+    """
+
+    def __init__(
+        self, orders: int, n: int, batch_size: int, device: torch.device, *, pad: bool = False
+    ):
         self.device = torch.device(device)
         # pinned memory and events need a driver; a fake CUDA device (the tests) has none
         self.cuda = self.device.type == "cuda" and torch.cuda.is_available()
-        self.buffer = torch.empty(orders, n, dtype=torch.long, device=self.device)
+        self.n = n
+        width = -(-n // batch_size) * batch_size if pad else n
+        self.buffer = torch.full((orders, width), PAD, dtype=torch.long, device=self.device)
         self.host = [
             torch.empty(orders, n, dtype=torch.long, pin_memory=self.cuda) for _ in range(2)
         ]
@@ -98,7 +107,7 @@ class IndexFeed:
         if done is not None:
             done.synchronize()  # that host buffer's last copy has left it
         host.copy_(order)
-        self.buffer.copy_(host, non_blocking=True)
+        self.buffer[:, : self.n].copy_(host, non_blocking=True)
         if self.cuda:
             event = torch.cuda.Event()
             event.record()

@@ -108,12 +108,24 @@ class StackPlan:
         return self.packing.unpack(params) if self.packing is not None else params
 
 
-def batch_loss(params: Params, x: Tensor, y: Tensor, idx: Tensor, plan: StackPlan) -> Tensor:
+#: The index that pads a short last batch to the full batch shape (``IndexFeed(pad=True)``).
+PAD = -1
+
+
+def batch_loss(
+    params: Params, x: Tensor, y: Tensor, idx: Tensor, plan: StackPlan, masked: bool = False
+) -> Tensor:
     """The sum over members of each member's mean cross-entropy on its batch (row of ``idx``).
 
     Its gradient with respect to a member's parameters is that member's own gradient, and Adam
     is elementwise, so each member gets exactly the update it would get trained alone.
+    ``masked``: positions holding :data:`PAD` (a short last batch padded to the full shape, so
+    that the compiled step has one shape per stack) count for nothing: the mean is over the
+    real positions, the same mean as the short batch's.
     """
+    if masked:
+        valid = idx[0] != PAD  # every row of a batch is padded at the same positions
+        idx = idx.clamp(min=0)
     rows = idx if plan.rows is None else plan.rows.gather(1, idx)
     member_rows = rows[plan.member_order]
     yb = y.gather(1, idx[plan.member_order]) if y.dim() == 2 else y[member_rows]
@@ -121,7 +133,11 @@ def batch_loss(params: Params, x: Tensor, y: Tensor, idx: Tensor, plan: StackPla
         logits = _forward_grouped(params, x[rows], plan.packing)
     else:
         logits = forward(params, x[member_rows])
-    return F.cross_entropy(logits.flatten(0, 1), yb.flatten(), reduction="sum") / idx.shape[1]
+    if not masked:
+        return F.cross_entropy(logits.flatten(0, 1), yb.flatten(), reduction="sum") / idx.shape[1]
+    ce = F.cross_entropy(logits.flatten(0, 1), yb.flatten(), reduction="none")
+    weight = valid.to(ce.dtype)
+    return (ce.view(-1, idx.shape[1]) * weight).sum() / weight.sum()
 
 
 def _forward_grouped(params: Params, xg: Tensor, packing: FirstLayerPacking | None) -> Tensor:
@@ -257,7 +273,7 @@ def adam_step(
     no amsgrad): m <- b1 m + (1-b1) g; v <- b2 v + (1-b2) g^2;
     p <- p - lr/(1-b1^t) * m / (sqrt(v)/sqrt(1-b2^t) + eps).
     """
-    grads = torch.func.grad(batch_loss)(params, x, y, idx, plan)
+    grads = torch.func.grad(batch_loss)(params, x, y, idx, plan, True)
     b1, b2 = BETAS
     with torch.no_grad():
         step_count.add_(1)

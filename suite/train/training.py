@@ -119,7 +119,9 @@ def train(
         graphs = engine == "compiled" and device.type == "cuda" and torch.cuda.is_available()
     if graphs and engine != "compiled":
         raise ValueError("CUDA graphs need engine='compiled' (its state is allocated up front)")
-    feed = IndexFeed(len(schedule.generators), n, batch_size, device)
+    # the compiled step masks a padded last batch: one shape per stack (the eager step keeps
+    # the short batch, so the CPU default's numbers do not move)
+    feed = IndexFeed(len(schedule.generators), n, batch_size, device, pad=engine == "compiled")
     runner = EpochRunner(step, feed, warm_up=graphs, graphs=graphs)
     every = checkpoint_every or max(1, epochs // 20)
     carry = [] if carry is None else carry

@@ -8,7 +8,7 @@ import torch
 from suite.train.checkpoints import Checkpoint
 from suite.train.engine import BatchSchedule, Member, init_params
 from suite.train.replay import EpochRunner, IndexFeed
-from suite.train.steps import EagerStep, FunctionalStep
+from suite.train.steps import PAD, EagerStep, FunctionalStep
 from suite.train.training import stack_plan, train
 
 N, BATCH = 200, 48  # four full batches and a short one of 8
@@ -36,11 +36,11 @@ def _plain(step_cls, members, x, y, epochs):
     return step
 
 
-def _fixed(step_cls, members, x, y, epochs, warm_up):
+def _fixed(step_cls, members, x, y, epochs, warm_up, pad=False):
     schedule = BatchSchedule(members, N, BATCH, x.device)
     plan = stack_plan(schedule, members)
     step = step_cls(plan.pack(init_params(members, x.device)), x, y, plan, 1e-2)
-    feed = IndexFeed(len(schedule.generators), N, BATCH, x.device)
+    feed = IndexFeed(len(schedule.generators), N, BATCH, x.device, pad=pad)
     runner = EpochRunner(step, feed, warm_up=warm_up, graphs=False)
     for _ in range(epochs):
         feed.fill(schedule.draw())
@@ -63,6 +63,36 @@ def test_the_fixed_buffer_loop_equals_the_plain_loop_bit_for_bit(step_cls, warm_
     fixed = _fixed(step_cls, members, x, y, epochs=3, warm_up=warm_up)
     for a, b in zip(plain.tensors(), fixed.tensors(), strict=True):
         assert torch.equal(a, b)
+
+
+def test_a_padded_feed_has_one_batch_shape_and_pads_only_the_last_batch():
+    feed = IndexFeed(2, N, BATCH, torch.device("cpu"), pad=True)
+    order = torch.stack([torch.randperm(N) for _ in range(2)])
+    feed.fill(order)
+    assert {tuple(b.shape) for b in feed.batches} == {(2, BATCH)}
+    assert torch.equal(feed.buffer[:, :N], order)
+    assert (feed.buffer[:, N:] == PAD).all() and feed.buffer.shape[1] == 5 * BATCH
+
+
+def test_the_functional_step_on_a_padded_feed_is_the_short_batch_to_round_off():
+    # float64: the masked mean over the padded last batch is the short batch's mean
+    members, x, y = _setup()
+    x = x.double()
+    init = [p.double() for p in init_params(members)]
+
+    def run(pad: bool):
+        schedule = BatchSchedule(members, N, BATCH, x.device)
+        plan = stack_plan(schedule, members)
+        step = _functional(plan.pack(init), x, y, plan, 1e-2)
+        feed = IndexFeed(len(schedule.generators), N, BATCH, x.device, pad=pad)
+        runner = EpochRunner(step, feed, warm_up=True, graphs=False)
+        for _ in range(3):
+            feed.fill(schedule.draw())
+            runner.run_epoch()
+        return step.tensors()
+
+    for a, b in zip(run(False), run(True), strict=True):
+        torch.testing.assert_close(a, b, atol=1e-12, rtol=0)
 
 
 def test_the_feed_keeps_its_batches_at_fixed_addresses():
