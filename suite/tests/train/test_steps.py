@@ -144,10 +144,9 @@ def test_a_new_learning_rate_does_not_compile_again():
     assert compiles() == first
 
 
-def test_the_compiled_step_runs_inductor_deterministically_in_every_thread():
+def _read_in_a_new_thread(read):
+    """What ``read()`` gives in a fresh thread after it asked for the compiled step."""
     import threading
-
-    import torch._inductor.config as inductor_config
 
     from suite.train.steps import _compiled_step
 
@@ -155,12 +154,18 @@ def test_the_compiled_step_runs_inductor_deterministically_in_every_thread():
 
     def in_thread():
         _compiled_step()
-        seen.append(inductor_config.deterministic)
+        seen.append(read())
 
     thread = threading.Thread(target=in_thread)
     thread.start()
     thread.join()
-    assert seen == [True]
+    return seen[0]
+
+
+def test_the_compiled_step_runs_inductor_deterministically_in_every_thread():
+    import torch._inductor.config as inductor_config
+
+    assert _read_in_a_new_thread(lambda: inductor_config.deterministic) is True
 
 
 def test_an_unknown_engine_is_named():
@@ -171,22 +176,11 @@ def test_an_unknown_engine_is_named():
 
 
 def test_every_thread_that_compiles_gets_the_raised_recompile_limit():
-    import threading
-
     import torch._dynamo.config as dynamo_config
 
-    from suite.train.steps import RECOMPILE_LIMIT, _compiled_step
+    from suite.train.steps import RECOMPILE_LIMIT
 
-    seen = []
-
-    def in_thread():
-        _compiled_step()
-        seen.append(dynamo_config.recompile_limit)
-
-    thread = threading.Thread(target=in_thread)
-    thread.start()
-    thread.join()
-    assert seen[0] >= RECOMPILE_LIMIT
+    assert _read_in_a_new_thread(lambda: dynamo_config.recompile_limit) >= RECOMPILE_LIMIT
 
 
 def test_cuda_graphs_are_refused_for_the_eager_engine():
