@@ -29,6 +29,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from suite.train.memory import keep_freed_memory
+
 if TYPE_CHECKING:
     pass
 
@@ -37,6 +39,8 @@ if TYPE_CHECKING:
 # The flag is per thread and threads inherit it when created, so it is set at import, before
 # torch starts its intra-op thread pool. Flushing them to zero changes no number a claim reads.
 torch.set_flush_denormal(True)
+# Each step's large buffers reuse the last step's pages instead of fresh mmaps (suite.train.memory).
+keep_freed_memory()
 
 
 def configure_precision(device: str) -> None:
