@@ -153,7 +153,6 @@ def intercepted(steps: int, found: list[StackProfile], name: str) -> Iterator[No
     real = training.train
 
     def profiled(members, x, y, *, batch_size, lr, epochs, subsets=None, engine="eager", **kw):
-        torch.set_flush_denormal(True)
         n = x.shape[0] if subsets is None else subsets.n
         schedule = BatchSchedule(members, n, batch_size, x.device, subsets)
         plan = training.stack_plan(schedule, members)

@@ -2,16 +2,17 @@
 
 PyTorch's CPU tensors come from ``malloc``. glibc serves a request above its mmap threshold
 (128 KiB, rising to at most 32 MiB) with a fresh ``mmap`` and returns it with ``munmap`` when the
-tensor dies, so each step's large intermediates (a batch-sweep step's gathered batch is 12 MB, a
-measures stack's 38 MB) are new pages every time: the kernel faults in and zeroes each 4 KiB
-page again. Measured on the dev machine (2-core EPYC): allocating and filling 38 MB took 14.8 ms,
-0.85 ms once freed memory is kept; gathering a (12 x 1000)-image batch 23.7 ms against 4.2 ms.
+tensor dies, so each step's large intermediates (the gathered batch of a batch-sweep stack at
+batch 5000 is 47 MB, of the measures stack 38 MB) are new pages every time: the kernel faults
+in and zeroes each 4 KiB page again. Measured on the dev machine (2-core EPYC): allocating and
+filling 38 MB took 14.8 ms, 0.85 ms once freed memory is kept; gathering a (12 x 1000)-image
+batch 23.7 ms against 4.2 ms.
 
 :func:`keep_freed_memory` tells glibc to serve every request from its heap (``M_MMAP_MAX`` 0)
 and not to trim the heap's free top back to the OS below 1 GiB (``M_TRIM_THRESHOLD``), so a
 step's buffers are the previous step's pages. It changes where bytes live, never a number: the
-same operations run on the same values. The process keeps its peak heap mapped (the suite's
-peak is well under a GiB at ``ci``), which is the trade every caching allocator makes.
+same operations run on the same values. The process keeps its peak heap mapped, the trade
+every caching allocator makes.
 Elsewhere than glibc (macOS, musl) it does nothing; ``GEN_KEEP_FREED_MEMORY=0`` in the
 environment turns it off (to measure what it buys, or where memory is tighter than time).
 """
