@@ -31,7 +31,8 @@ MIN_RATIO = {"cpu": 10.0, "cuda": 1.0}
 #: On CUDA a call of ``train`` warms up and captures its graphs before the first epoch: the
 #: steady-state epoch is (t(STEADY_EPOCHS epochs) - t(1 epoch)) / (STEADY_EPOCHS - 1).
 STEADY_EPOCHS = 6
-pytestmark = pytest.mark.benchmark(group="width-sweep-slice", min_rounds=3)
+# slow too: `pytest -m "not slow"` replaces addopts' `-m "not benchmark"` and must skip these
+pytestmark = [pytest.mark.benchmark(group="width-sweep-slice", min_rounds=3), pytest.mark.slow]
 
 
 def _device() -> str:

@@ -44,6 +44,7 @@ def test_a_stage_past_its_limit_is_interrupted_and_the_next_one_runs(tmp_path):
     assert "done" in (tmp_path / "log").read_text()
 
 
+@pytest.mark.slow
 def test_an_interrupted_pytest_still_reports_what_finished(tmp_path):
     # SIGINT at the limit: pytest ends the session and writes its junit XML
     test = tmp_path / "test_slow.py"
@@ -98,6 +99,7 @@ def test_a_truncated_carried_file_is_refused(tmp_path, monkeypatch):
         gpu_stages.unpack_data(tmp_path / "packed", tmp_path / "device")
 
 
+@pytest.mark.slow
 def test_without_cuda_the_check_says_so(tmp_path):
     import torch
 

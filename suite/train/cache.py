@@ -28,7 +28,7 @@ from filelock import FileLock
 
 from suite.train.frames import ExperimentResult
 
-CODE_VERSION = "6"
+CODE_VERSION = "7"  # 7: width stacks train at their own widths (WidthPacking)
 RESULT = "result.json"  # frames, config, timings (ExperimentResult.to_payload)
 WEIGHTS = "weights.pt"  # final parameters per stage, members in the experiment's order
 TRAININGS_LOG = "trainings.log"

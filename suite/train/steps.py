@@ -26,7 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from suite.train.engine import Params, forward
+from suite.train.engine import CLASSES, Member, Params, forward, real_columns
 
 ENGINES = ("eager", "compiled")
 BETAS = (0.9, 0.999)
@@ -43,46 +43,95 @@ RECOMPILE_LIMIT = 256
 
 
 @dataclass(frozen=True, eq=False)
-class FirstLayerPacking:
-    """The first layer of a grouped stack stored with its real columns only.
+class WidthPacking:
+    """A grouped stack whose members differ in width, trained at each member's own shapes.
 
-    A width stack pads every member to the widest (90 units), so side by side a group's first
-    layer is 784 x 900 of which 784 x 455 are real. Training keeps that layer packed, (G, 784, R)
-    and (G, R), so the forward and backward multiply only real columns and Adam updates only
-    real weights; :meth:`unpack` gives back the padded layout every other function reads.
+    A width stack pads every member to the widest (90 units): side by side a group's first layer
+    is 784 x 900 of which 784 x 455 are real, and the 90 x 90 layers above it are 35% real. In
+    training, the first layer is kept packed to its real columns, (G, 784, R) and (G, R), and
+    every later layer as one tensor per position k in the group, (G, in_k, out_k) and
+    (G, out_k): the forward and backward multiply real weights only and Adam updates real
+    weights only. The packed first layer's output is split into the positions' columns, each
+    runs its own layers, and the logits are stacked back in member order (group-major).
+    :meth:`unpack` gives back the padded layout every other function reads; the padding there
+    is zeros, as the padded engine keeps it.
     """
 
     real: Tensor  # (R,) positions of the real columns in a group's side-by-side layout
     groups: int
-    per_group: int
-    width: int  # the padded width of the first hidden layer
+    hidden: tuple[tuple[int, ...], ...]  # the hidden widths of each position in a group
+
+    @property
+    def per_group(self) -> int:
+        return len(self.hidden)
+
+    def _sizes(self, k: int) -> list[int]:
+        return [self.hidden[k][0], *self.hidden[k][1:], CLASSES]
 
     def pack(self, params: Params) -> Params:
         w, b = params[0], params[1]
-        g, pg, d_in, h = self.groups, self.per_group, w.shape[1], self.width
+        g, pg, d_in, h = self.groups, self.per_group, w.shape[1], w.shape[2]
         wide = w.reshape(g, pg, d_in, h).permute(0, 2, 1, 3).reshape(g, d_in, pg * h)
-        return [
+        packed = [
             wide.index_select(2, self.real).contiguous(),
             b.reshape(g, pg * h).index_select(1, self.real).contiguous(),
-            *params[2:],
         ]
+        for layer in range(1, len(params) // 2):
+            w, b = params[2 * layer], params[2 * layer + 1]
+            wg = w.reshape(g, pg, *w.shape[1:])
+            bg = b.reshape(g, pg, -1)
+            for k in range(pg):
+                d_in, d_out = self._sizes(k)[layer - 1], self._sizes(k)[layer]
+                packed += [wg[:, k, :d_in, :d_out].contiguous(), bg[:, k, :d_out].contiguous()]
+        return packed
 
     def unpack(self, params: Params) -> Params:
         wp, bp = params[0], params[1]
-        g, pg, h = self.groups, self.per_group, self.width
-        d_in = wp.shape[1]
+        g, pg = self.groups, self.per_group
+        widest = [max(s) for s in zip(*(self._sizes(k) for k in range(pg)), strict=True)]
+        d_in, h = wp.shape[1], widest[0]
         wide = wp.new_zeros(g, d_in, pg * h).index_copy(2, self.real, wp)
         w = wide.reshape(g, d_in, pg, h).permute(0, 2, 1, 3).reshape(g * pg, d_in, h)
         b = bp.new_zeros(g, pg * h).index_copy(1, self.real, bp).reshape(g * pg, h)
-        return [w, b, *params[2:]]
+        padded = [w, b]
+        rest = iter(params[2:])
+        for layer in range(1, len(widest)):
+            w = wp.new_zeros(g, pg, widest[layer - 1], widest[layer])
+            b = wp.new_zeros(g, pg, widest[layer])
+            for k in range(pg):
+                wk, bk = next(rest), next(rest)
+                w[:, k, : wk.shape[1], : wk.shape[2]] = wk
+                b[:, k, : bk.shape[1]] = bk
+            padded += [w.reshape(g * pg, *w.shape[2:]), b.reshape(g * pg, -1)]
+        return padded
 
-    def layer(self, x: Tensor, wp: Tensor, bp: Tensor) -> Tensor:
-        """(G, B, 784) -> (M, B, H): the real columns' product, placed in the padded layout."""
-        g, batch = x.shape[0], x.shape[1]
-        h = torch.bmm(x, wp) + bp.unsqueeze(1)
-        wide = h.new_zeros(g, batch, self.per_group * self.width).index_copy(2, self.real, h)
-        out = wide.view(g, batch, self.per_group, self.width).permute(0, 2, 1, 3)
-        return out.reshape(g * self.per_group, batch, self.width)
+    def forward(self, params: Params, x: Tensor) -> Tensor:
+        """(G, B, 784) -> logits (M, B, 10), member m = g * per_group + k."""
+        h = torch.relu(torch.baddbmm(params[1].unsqueeze(1), x, params[0]))
+        parts = list(h.split([hk[0] for hk in self.hidden], dim=2))
+        layers = len(self.hidden[0])
+        rest = params[2:]
+        for layer in range(layers):
+            for k, part in enumerate(parts):
+                i = 2 * (layer * self.per_group + k)
+                out = torch.baddbmm(rest[i + 1].unsqueeze(1), part, rest[i])
+                parts[k] = torch.relu(out) if layer < layers - 1 else out
+        logits = torch.stack(parts, dim=1)  # (G, K, B, 10)
+        return logits.reshape(-1, *logits.shape[2:])
+
+    @staticmethod
+    def of(members: Sequence[Member], groups: int, device: torch.device) -> WidthPacking | None:
+        """The packing of a grouped stack, or None when its members are not padded.
+
+        Every group must hold the same widths in the same order (the width sweep: one group per
+        seed, its widths in order); otherwise None (the padded product is used, still exact).
+        """
+        real = real_columns(members, groups, device)
+        per_group = len(members) // groups
+        pattern = [m.hidden for m in members[:per_group]]
+        if real is None or [m.hidden for m in members] != pattern * groups:
+            return None
+        return WidthPacking(real, groups, tuple(pattern))
 
 
 @dataclass(frozen=True, eq=False)
@@ -97,7 +146,7 @@ class StackPlan:
     member_order: Tensor
     rows: Tensor | None
     grouped: bool
-    packing: FirstLayerPacking | None
+    packing: WidthPacking | None
 
     def pack(self, params: Params) -> Params:
         """Padded parameters in the layout training keeps (the same ones if nothing packs)."""
@@ -140,17 +189,14 @@ def batch_loss(
     return (ce.view(-1, idx.shape[1]) * weight).sum() / weight.sum()
 
 
-def _forward_grouped(params: Params, xg: Tensor, packing: FirstLayerPacking | None) -> Tensor:
-    if packing is None:
-        return forward(params, xg)
-    h = torch.relu(packing.layer(xg, params[0], params[1]))
-    return forward(params[2:], h)
+def _forward_grouped(params: Params, xg: Tensor, packing: WidthPacking | None) -> Tensor:
+    return forward(params, xg) if packing is None else packing.forward(params, xg)
 
 
 class Stepper(Protocol):
     """One optimizer step of a stack on a batch ``idx`` (U, B); state lives in the stepper."""
 
-    params: Params  # in the training layout (see FirstLayerPacking)
+    params: Params  # in the training layout (see WidthPacking)
 
     def __call__(self, idx: Tensor) -> None: ...
 

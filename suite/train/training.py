@@ -15,7 +15,7 @@ from torch import Tensor
 
 from suite.train.engine import BatchSchedule, Member, Params, Subsets, init_params
 from suite.train.replay import EpochRunner, IndexFeed
-from suite.train.steps import FirstLayerPacking, StackPlan, make_step
+from suite.train.steps import StackPlan, WidthPacking, make_step
 
 if TYPE_CHECKING:
     from suite.train.checkpoints import Checkpoint
@@ -55,17 +55,12 @@ def _cpu_model() -> str:
 
 
 def stack_plan(schedule: BatchSchedule, members: Sequence[Member]) -> StackPlan:
-    """The step's view of a stack: batch rows, the member -> order map, and whether the first
-    layer trains packed (a grouped stack whose members are padded: the width sweep)."""
+    """The step's view of a stack: batch rows, the member -> order map, and whether it trains
+    packed to its members' own widths (a grouped stack whose members are padded: the width
+    sweep, :class:`suite.train.steps.WidthPacking`)."""
     packing = None
     if schedule.grouped and schedule.real is not None:
-        groups = len(schedule.generators)
-        packing = FirstLayerPacking(
-            schedule.real,
-            groups=groups,
-            per_group=len(members) // groups,
-            width=max(m.hidden[0] for m in members),
-        )
+        packing = WidthPacking.of(members, len(schedule.generators), schedule.device)
     return StackPlan(schedule.member_order, schedule.rows, schedule.grouped, packing)
 
 

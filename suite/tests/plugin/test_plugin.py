@@ -457,6 +457,7 @@ def test_the_ray_executor_without_ray_names_the_extra(pytester, monkeypatch):
     assert_usage_error(pytester, ["--gen-executor", "ray"], says)
 
 
+@pytest.mark.slow
 @NEEDS_RAY
 def test_ray_gives_the_statistics_and_verdicts_of_a_local_run(fresh_runs, serial_run):
     ray_run = fresh_runs["ray"].result()
@@ -470,6 +471,7 @@ def test_ray_gives_the_statistics_and_verdicts_of_a_local_run(fresh_runs, serial
         same_claims(local[claim], remote[claim])
 
 
+@pytest.mark.slow
 @NEEDS_RAY
 def test_a_run_that_diverges_on_a_ray_worker_is_inconclusive_as_locally(fresh_runs, failing_run):
     ray_run = fresh_runs["ray-failing"].result()
@@ -488,6 +490,7 @@ def test_asking_for_cuda_without_a_gpu_is_a_usage_error(pytester):
 # --- a claims run -------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_claims_run_prints_every_claim_and_ends_naming_the_report(serial_run):
     assert serial_run.ret in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED), serial_run.output
     table = serial_run.table()
@@ -502,6 +505,7 @@ def test_a_claims_run_prints_every_claim_and_ends_naming_the_report(serial_run):
     assert written.resolve() == (serial_run.report / "index.html").resolve()
 
 
+@pytest.mark.slow
 def test_junit_xml_carries_every_claims_properties(serial_run):
     cases = ET.parse(serial_run.project / "junit.xml").getroot().iter("testcase")
     recorded = {}
@@ -519,6 +523,7 @@ def test_junit_xml_carries_every_claims_properties(serial_run):
         assert int(props["n_runs"]) >= 3
 
 
+@pytest.mark.slow
 def test_the_report_directory_holds_the_page_and_one_record_per_claim(serial_run):
     page = (serial_run.report / "index.html").read_text()
     assert page.lstrip().lower().startswith("<!doctype html")
@@ -528,6 +533,7 @@ def test_the_report_directory_holds_the_page_and_one_record_per_claim(serial_run
     assert all(c["verdict"] in {v.value for v in Verdict} for c in claims.values())
 
 
+@pytest.mark.slow
 def test_training_progress_is_visible_in_a_serial_run(serial_run):
     for line in ("width_sweep: epoch 2/2 ", "random_labels: epoch 10/10 "):
         assert any(x.startswith(line) for x in serial_run.lines), serial_run.output
@@ -536,6 +542,7 @@ def test_training_progress_is_visible_in_a_serial_run(serial_run):
 # --- parallel and cached runs -------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_xdist_writes_one_report_and_trains_each_experiment_once(xdist_run, serial_run):
     assert xdist_run.ret in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED), xdist_run.output
     assert set(xdist_run.claims()) == CLAIM_IDS
@@ -548,6 +555,7 @@ def test_xdist_writes_one_report_and_trains_each_experiment_once(xdist_run, seri
     assert set(trained) == set(serial_run.trainings), "the cache key depends on the process"
 
 
+@pytest.mark.slow
 def test_xdist_reaches_the_verdicts_of_a_serial_run(xdist_run, serial_run):
     parallel, serial = xdist_run.claims(), serial_run.claims()
     assert {k: c["verdict"] for k, c in parallel.items()} == {
@@ -559,6 +567,7 @@ def test_xdist_reaches_the_verdicts_of_a_serial_run(xdist_run, serial_run):
             assert claim["statistic"] == pytest.approx(serial[claim_id]["statistic"], rel=1e-6)
 
 
+@pytest.mark.slow
 def test_a_second_run_reads_everything_from_the_cache(reruns, serial_run):
     again = reruns["again"].result()
     assert again.ret == serial_run.ret, again.output
@@ -572,6 +581,7 @@ def test_a_second_run_reads_everything_from_the_cache(reruns, serial_run):
         same_claims(first[claim_id], second[claim_id])
 
 
+@pytest.mark.slow
 def test_gen_fresh_retrains_and_gets_the_same_numbers(reruns, serial_run):
     fresh = reruns["fresh"].result()
     assert fresh.trainings == (*serial_run.trainings, width_key(serial_run)), fresh.output
@@ -579,6 +589,7 @@ def test_gen_fresh_retrains_and_gets_the_same_numbers(reruns, serial_run):
     same_claims(fresh.claims()["width-monotone"], serial_run.claims()["width-monotone"])
 
 
+@pytest.mark.slow
 def test_a_corrupt_cache_entry_warns_once_and_is_recomputed(reruns, serial_run):
     rerun = reruns["damaged"].result()
     entry = rerun.cache / width_key(serial_run)

@@ -114,6 +114,7 @@ X_OF = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(X_OF))
 def test_plotted_values_equal_the_csv(report: Path, name: str) -> None:
     """Every mean line of every figure is the seed mean of the CSV the report wrote beside it."""
@@ -225,6 +226,7 @@ def test_results_directory_holds_claims_csvs_and_run(report: Path) -> None:
     assert run["experiments"][0]["config"] == fake_results.random_labels().config
 
 
+@pytest.mark.slow
 def test_rerender_from_results_gives_the_same_claims_table(report: Path, tmp_path: Path) -> None:
     again = render_from_results(report.parent, tmp_path / "again.html")
     first, second = report.read_text(encoding="utf-8"), again.read_text(encoding="utf-8")
@@ -343,6 +345,7 @@ def test_missing_meta_and_odd_values_are_handled(tmp_path: Path) -> None:
     assert len(claim_rows(page)) == 1 and page.count(IMG) == 0
 
 
+@pytest.mark.slow
 def test_cli_rerenders_to_index_html(
     report: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -422,6 +425,7 @@ def _chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_report_loads_in_headless_chromium(
     report: Path, tmp_path: Path, record_property, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -50,6 +50,7 @@ def _pids_running(task: str) -> list[int]:
     return found
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="finds the worker through /proc")
 def test_a_worker_killed_while_it_trains_is_retried_and_ends_with_the_same_numbers(
     local_ray, tmp_path
@@ -89,6 +90,7 @@ def test_a_worker_killed_while_it_trains_is_retried_and_ends_with_the_same_numbe
 LINES = 40
 
 
+@pytest.mark.slow
 def test_a_task_that_reports_progress_keeps_its_cpus(local_ray):
     """Two tasks that each need the node's 2 CPUs run one after the other, even while they send
     progress lines. A task blocked in ``ray.get`` can lend its CPUs to Ray, which then starts the

@@ -21,6 +21,9 @@ from suite.stats.power import cases, claims, grid, interpolation, shared, table,
 from suite.stats.rules import error_barriers
 from suite.stats.rules.significance import kendall_s
 
+# Simulations of each rule's error rates: minutes in all, so outside the fast tier.
+pytestmark = pytest.mark.slow
+
 N_FP = 1000
 N_POWER = 200
 

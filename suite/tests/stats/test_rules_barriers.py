@@ -326,6 +326,7 @@ KNOWN_EXCESS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", MARGIN_CASES, ids=lambda c: c.scenario)
 def test_interpolation_peak_refutes_at_the_margin_at_most_alpha(case):
     # The whole rule on simulated curves (two errors, Bonferroni): P(REFUTED) at a mean
@@ -343,6 +344,7 @@ EQUAL_MEANS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", EQUAL_MEANS, ids=lambda c: c.scenario)
 @pytest.mark.parametrize("n", [3, 6])
 def test_lower_barrier_refutes_equal_means_at_most_alpha(case, n):

@@ -132,6 +132,7 @@ AT_MARGIN = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", AT_MARGIN, ids=lambda c: c.scenario)
 def test_tost_holds_alpha_at_the_margin(case):
     for seeds in (3, 5, 10, 20):

@@ -21,6 +21,9 @@ from suite.stats.catalog import CLAIMS
 from suite.stats.power import cases, claims
 from suite.stats.power.width import width_curve, width_draws, width_slow_decline
 
+# Simulations of each rule's error rates: minutes in all, so outside the fast tier.
+pytestmark = pytest.mark.slow
+
 TREND_CLAIMS = {
     "random-labels-overfit",
     "width-monotone",

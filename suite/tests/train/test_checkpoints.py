@@ -45,6 +45,7 @@ def _run(tmp_path: Path, out: str, ckpt: str, kill_at: str) -> subprocess.Comple
     return subprocess.run(args, capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow
 def test_sigkilled_run_resumes_and_matches_an_uninterrupted_run(tmp_path):
     killed = _run(tmp_path, "killed.csv", "ckpt", kill_at="20")
     assert killed.returncode == -signal.SIGKILL, killed.stderr

@@ -34,6 +34,7 @@ def _train(path, keep: str) -> str:
     return out.stdout.strip().splitlines()[-1]
 
 
+@pytest.mark.slow
 def test_training_is_bit_identical_with_and_without_kept_memory(tmp_path):
     import torch
 

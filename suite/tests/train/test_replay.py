@@ -106,6 +106,7 @@ def test_the_feed_keeps_its_batches_at_fixed_addresses():
     assert torch.equal(torch.cat(feed.batches, 1), order.flip(1))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("engine", ["eager", "compiled"])
 def test_resume_through_the_fixed_buffer_loop_is_exact(tmp_path, engine):
     members, x, y = _setup()
@@ -148,6 +149,7 @@ def test_cuda_compiled_equals_eager_to_float32_round_off():
         torch.testing.assert_close(a, b, atol=1e-4, rtol=0)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("device", ["cpu", pytest.param("cuda", marks=CUDA)])
 def test_stacks_compiled_in_threads_equal_the_same_stacks_one_after_another(device):
     """What the plan does on CUDA: stacks of different shapes and lrs compiled (and there

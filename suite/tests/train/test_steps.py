@@ -1,4 +1,4 @@
-"""The two engine modes: same mathematics, a packed first layer, one compilation per shape."""
+"""The engine modes: same mathematics, width stacks at their own widths, one compile per shape."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from suite.train.engine import BatchSchedule, Member, Subsets, forward, init_par
 from suite.train.steps import (
     MODE_TOLERANCE,
     EagerStep,
-    FirstLayerPacking,
     FunctionalStep,
+    WidthPacking,
     compiles,
     make_step,
 )
@@ -31,18 +31,29 @@ def _width_stack(seeds: int = 2) -> list[Member]:
     return [Member((w,) * 3, 10 * s + w, 100 + s) for s in range(seeds) for w in (5, 20, 40)]
 
 
-def test_packing_round_trips_and_the_packed_layer_equals_the_padded_one():
+def test_packing_round_trips_and_the_packed_forward_equals_the_padded_one():
     members = _width_stack()
     plan = stack_plan(BatchSchedule(members, N, 64, torch.device("cpu")), members)
-    assert isinstance(plan.packing, FirstLayerPacking)
+    assert isinstance(plan.packing, WidthPacking)
     params = init_params(members)
     packed = plan.pack(params)
     assert packed[0].shape == (2, 784, 65)  # 5 + 20 + 40 real columns per seed, not 3 x 40
+    # every later layer at its members' own shapes: 3 positions x (weight, bias) per layer
+    assert [tuple(p.shape) for p in packed[2:8:2]] == [(2, 5, 5), (2, 20, 20), (2, 40, 40)]
+    assert tuple(packed[-2].shape) == (2, 40, 10)
+    assert sum(p.numel() for p in packed) == sum(m.n_params for m in members)
     for a, b in zip(plan.unpack(packed), params, strict=True):
         assert torch.equal(a, b)
     x = torch.rand(2, 32, 784)
-    padded = torch.relu(forward(params[:2], x))
-    assert torch.equal(torch.relu(plan.packing.layer(x, packed[0], packed[1])), padded)
+    padded = forward(params, x.repeat_interleave(3, dim=0))
+    torch.testing.assert_close(plan.packing.forward(packed, x), padded, atol=1e-6, rtol=0)
+
+
+def test_members_of_unequal_depth_patterns_are_not_packed():
+    """Groups with other hidden widths than the pattern (same first width) stay padded."""
+    members = [Member((w, 7 + s, 7), s, 100 + s) for s in range(2) for w in (5, 20)]
+    plan = stack_plan(BatchSchedule(members, N, 64, torch.device("cpu")), members)
+    assert plan.grouped and plan.packing is None
 
 
 def _steps(engine_or_step, members, x, y, batch, lr, epochs, subsets=None):
@@ -86,6 +97,7 @@ def _experiment_stacks():
     }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("experiment", list(_experiment_stacks()))
 def test_compiled_equals_eager_on_every_experiments_stack(experiment):
     members, per_member, subsets, batch = _experiment_stacks()[experiment]
@@ -102,6 +114,7 @@ def test_compiled_equals_eager_on_every_experiments_stack(experiment):
         torch.testing.assert_close(a, b, atol=MODE_TOLERANCE, rtol=0)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("experiment", ["random_labels", "label_corruption"])
 def test_compiled_equals_eager_with_a_padded_short_last_batch(experiment):
     # batch 48 over 256 images: a last batch of 16, padded to 48 and masked in the compiled step
