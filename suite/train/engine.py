@@ -8,7 +8,8 @@ Members may have different hidden widths (the width sweep): every layer is padde
 member with zero weights. A padded unit has pre-activation 0, ReLU'(0) = 0 in PyTorch, so its
 weights get exactly zero gradient, Adam moves them by 0/(0+eps) = 0, and the real units see the
 same numbers as in a model of their own width. ``suite/tests/train/test_engine.py`` checks this
-against plain ``nn.Linear`` models trained alone.
+against plain ``nn.Linear`` models trained alone. (Training a width stack whose groups repeat one
+width pattern skips the padding altogether: ``suite.train.steps.WidthPacking``.)
 
 Each member draws its own initialization and its own batch order from generators seeded by the
 member alone, so a run's numbers do not depend on which other runs share its stack. Each member
@@ -209,7 +210,7 @@ def _grouped_layer(x: Tensor, w: Tensor, b: Tensor) -> Tensor:
 
     The G weight matrices of a group are laid side by side, (784, G*H), so the widest layer (the
     first) runs as one large matmul per group; the output is split back into members. (Training
-    keeps a width stack's first layer packed to its real columns: ``suite.train.steps``.)
+    keeps a width stack at its members' own widths: ``suite.train.steps.WidthPacking``.)
     """
     groups, batch, d_in = x.shape
     members, _, d_out = w.shape
