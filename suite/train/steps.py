@@ -26,7 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from suite.train.engine import CLASSES, Member, Params, forward, real_columns
+from suite.train.engine import CLASSES, Member, Params, forward
 
 ENGINES = ("eager", "compiled")
 BETAS = (0.9, 0.999)
@@ -66,7 +66,7 @@ class WidthPacking:
         return len(self.hidden)
 
     def _sizes(self, k: int) -> list[int]:
-        return [self.hidden[k][0], *self.hidden[k][1:], CLASSES]
+        return [*self.hidden[k], CLASSES]
 
     def pack(self, params: Params) -> Params:
         w, b = params[0], params[1]
@@ -120,13 +120,13 @@ class WidthPacking:
         return logits.reshape(-1, *logits.shape[2:])
 
     @staticmethod
-    def of(members: Sequence[Member], groups: int, device: torch.device) -> WidthPacking | None:
+    def of(members: Sequence[Member], groups: int, real: Tensor | None) -> WidthPacking | None:
         """The packing of a grouped stack, or None when its members are not padded.
 
-        Every group must hold the same widths in the same order (the width sweep: one group per
-        seed, its widths in order); otherwise None (the padded product is used, still exact).
+        ``real`` is the first layer's real columns (:func:`suite.train.engine.real_columns`,
+        None when no group is padded alike). Every later layer must follow the same pattern in
+        every group too; otherwise None (the padded product is used, still exact).
         """
-        real = real_columns(members, groups, device)
         per_group = len(members) // groups
         pattern = [m.hidden for m in members[:per_group]]
         if real is None or [m.hidden for m in members] != pattern * groups:

@@ -59,8 +59,8 @@ def stack_plan(schedule: BatchSchedule, members: Sequence[Member]) -> StackPlan:
     packed to its members' own widths (a grouped stack whose members are padded: the width
     sweep, :class:`suite.train.steps.WidthPacking`)."""
     packing = None
-    if schedule.grouped and schedule.real is not None:
-        packing = WidthPacking.of(members, len(schedule.generators), schedule.device)
+    if schedule.grouped:
+        packing = WidthPacking.of(members, len(schedule.generators), schedule.real)
     return StackPlan(schedule.member_order, schedule.rows, schedule.grouped, packing)
 
 
