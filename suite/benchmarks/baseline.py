@@ -25,8 +25,15 @@ def mlp(hidden: Sequence[int]) -> nn.Sequential:
     return nn.Sequential(*layers[:-1])
 
 
-def homework_loader(root: Path, n_train: int, batch_size: int, seed: int) -> DataLoader:
+def homework_loader(
+    root: Path, n_train: int, batch_size: int, seed: int, labels: torch.Tensor | None = None
+) -> DataLoader:
+    """The first ``n_train`` training images, shuffled by ``seed``; ``labels`` (n_train,)
+    replaces theirs (random labels)."""
     dataset = datasets.MNIST(root, train=True, download=False, transform=transforms.ToTensor())
+    if labels is not None:
+        dataset.targets = dataset.targets.clone()
+        dataset.targets[:n_train] = labels
     generator = torch.Generator().manual_seed(seed)
     return DataLoader(
         Subset(dataset, range(n_train)), batch_size=batch_size, shuffle=True, generator=generator

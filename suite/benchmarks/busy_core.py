@@ -1,6 +1,6 @@
 """How much slower an experiment trains while another process keeps one core busy.
 
-    python -m suite.benchmarks.busy_core [--experiment random_labels] [--profile ci]
+    python -m suite.benchmarks.busy_core [--experiment random_labels ... | all] [--profile ci]
         [--env OMP_WAIT_POLICY=PASSIVE ...] [--rounds 3]
 
 A CI runner or a laptop is rarely idle. With OpenMP's default wait policy every parallel region
@@ -103,18 +103,27 @@ def parse_env(pairs: Sequence[str]) -> dict[str, str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m suite.benchmarks.busy_core")
-    parser.add_argument("--experiment", default="random_labels")
+    parser.add_argument(
+        "--experiment", nargs="*", default=["random_labels"], help="experiments (or: all)"
+    )
     parser.add_argument("--profile", default="ci")
     parser.add_argument("--env", nargs="*", default=[], help="NAME=VALUE for the training")
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args(argv)
-    result = measure(args.experiment, args.profile, parse_env(args.env), args.rounds)
-    print(
-        f"{result.experiment} at {args.profile} ({result.threads} threads, env {result.env}): "
-        f"alone {result.alone_s:.1f} s, beside a busy core {result.busy_s:.1f} s: "
-        f"{result.ratio:.2f}x"
-    )
-    print(json.dumps({**asdict(result), "ratio": result.ratio}))
+    names = args.experiment
+    if names == ["all"]:
+        from suite.experiments import RUNNERS
+
+        names = list(RUNNERS)
+    for name in names:
+        result = measure(name, args.profile, parse_env(args.env), args.rounds)
+        print(
+            f"{result.experiment} at {args.profile} ({result.threads} threads, env "
+            f"{result.env}): alone {result.alone_s:.1f} s, beside a busy core "
+            f"{result.busy_s:.1f} s: {result.ratio:.2f}x",
+            flush=True,
+        )
+        print(json.dumps({**asdict(result), "ratio": result.ratio}), flush=True)
     return 0
 
 

@@ -134,6 +134,29 @@ def profile_stack(
     return wall, {c: v * wall / profiled for c, v in shares.items()}, gflops
 
 
+def build_step(
+    members: Sequence[Any],
+    x: torch.Tensor,
+    y: torch.Tensor,
+    batch_size: int,
+    lr: float,
+    engine: str = "eager",
+    subsets: Any = None,
+) -> tuple[Any, list[torch.Tensor]]:
+    """A stack's stepper as ``train`` makes it, at its initialization, and one epoch's full
+    batches: what timing steps outside the training loop needs."""
+    from suite.train.engine import BatchSchedule, init_params
+    from suite.train.steps import make_step
+    from suite.train.training import stack_plan
+
+    n = x.shape[0] if subsets is None else subsets.n
+    schedule = BatchSchedule(members, n, batch_size, x.device, subsets)
+    plan = stack_plan(schedule, members)
+    step = make_step(engine, plan.pack(init_params(members, x.device)), x, y, plan, lr)
+    batches = [b for b in schedule.epoch() if b.shape[1] == batch_size] or schedule.epoch()
+    return step, batches
+
+
 @contextmanager
 def intercepted(steps: int, found: list[StackProfile], name: str) -> Iterator[None]:
     """Every ``train`` call of the experiment modules profiles its stack and trains 0 epochs."""
@@ -146,18 +169,12 @@ def intercepted(steps: int, found: list[StackProfile], name: str) -> Iterator[No
         width_sweep,
     )
     from suite.train import training
-    from suite.train.engine import BatchSchedule, init_params
-    from suite.train.steps import make_step
 
     modules = (batch_sweep, interpolation, label_corruption, measures, random_labels, width_sweep)
     real = training.train
 
     def profiled(members, x, y, *, batch_size, lr, epochs, subsets=None, engine="eager", **kw):
-        n = x.shape[0] if subsets is None else subsets.n
-        schedule = BatchSchedule(members, n, batch_size, x.device, subsets)
-        plan = training.stack_plan(schedule, members)
-        step = make_step(engine, plan.pack(init_params(members, x.device)), x, y, plan, lr)
-        batches = [b for b in schedule.epoch() if b.shape[1] == batch_size] or schedule.epoch()
+        step, batches = build_step(members, x, y, batch_size, lr, engine, subsets)
         wall, shares, gflops = profile_stack(step, batches, steps)
         label = f"batch {batch_size}, lr {lr:g}, hidden {members[0].hidden}"
         found.append(StackProfile(name, label, len(members), batch_size, wall, shares, gflops))

@@ -28,7 +28,9 @@ from filelock import FileLock
 
 from suite.train.frames import ExperimentResult
 
-CODE_VERSION = "7"  # 7: width stacks train at their own widths (WidthPacking)
+# 9: narrow first layers train unit-major on CPU (UnitMajorFirst). 8 was a build whose eager
+# Adam misread non-contiguous gradients (grouped stacks): its results are never reused.
+CODE_VERSION = "9"
 RESULT = "result.json"  # frames, config, timings (ExperimentResult.to_payload)
 WEIGHTS = "weights.pt"  # final parameters per stage, members in the experiment's order
 TRAININGS_LOG = "trainings.log"

@@ -9,7 +9,7 @@ member with zero weights. A padded unit has pre-activation 0, ReLU'(0) = 0 in Py
 weights get exactly zero gradient, Adam moves them by 0/(0+eps) = 0, and the real units see the
 same numbers as in a model of their own width. ``suite/tests/train/test_engine.py`` checks this
 against plain ``nn.Linear`` models trained alone. (Training a width stack whose groups repeat one
-width pattern skips the padding altogether: ``suite.train.steps.WidthPacking``.)
+width pattern skips the padding altogether: ``suite.train.layouts.WidthPacking``.)
 
 Each member draws its own initialization and its own batch order from generators seeded by the
 member alone, so a run's numbers do not depend on which other runs share its stack. Each member
@@ -184,6 +184,13 @@ def init_params(members: Sequence[Member], device: torch.device | str = "cpu") -
     return params
 
 
+def take_rows(x: Tensor, rows: Tensor) -> Tensor:
+    """``x[rows]`` for a 2-D ``x`` and an index tensor of any shape, as one ``index_select``:
+    the same copy, ~6x faster on CPU than advanced indexing (10 x 100 rows of 784 floats:
+    66 us against 405 us on 2 EPYC cores), which goes through the general index kernel."""
+    return x.index_select(0, rows.reshape(-1)).view(*rows.shape, *x.shape[1:])
+
+
 def forward(params: Params, x: Tensor) -> Tensor:
     """Logits (M, B, 10) of every member.
 
@@ -210,7 +217,7 @@ def _grouped_layer(x: Tensor, w: Tensor, b: Tensor) -> Tensor:
 
     The G weight matrices of a group are laid side by side, (784, G*H), so the widest layer (the
     first) runs as one large matmul per group; the output is split back into members. (Training
-    keeps a width stack at its members' own widths: ``suite.train.steps.WidthPacking``.)
+    keeps a width stack at its members' own widths: ``suite.train.layouts.WidthPacking``.)
     """
     groups, batch, d_in = x.shape
     members, _, d_out = w.shape
@@ -270,7 +277,7 @@ def _evaluate(
     loss = torch.zeros(m, dtype=torch.float64, device=x.device)
     correct = torch.zeros(m, dtype=torch.float64, device=x.device)
     for start in range(0, n, chunk):
-        xb = x[start : start + chunk] if rows is None else x[rows[start : start + chunk]]
+        xb = x[start : start + chunk] if rows is None else take_rows(x, rows[start : start + chunk])
         logits = forward(params, xb)
         yb = y[..., start : start + chunk].expand(m, -1)
         loss += F.cross_entropy(logits.transpose(1, 2), yb, reduction="none").sum(1).double()

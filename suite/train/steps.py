@@ -1,7 +1,7 @@
 """One Adam step of a stack, in the engine's two modes, and the loss both differentiate.
 
-``eager`` is PyTorch as written: autograd and ``torch.optim.Adam(fused=True)``, one kernel
-launch per operation and Python in ``zero_grad`` and ``Optimizer.step``.
+``eager`` is PyTorch as written: autograd and the fused Adam kernel of
+``torch.optim.Adam(fused=True)``, one kernel launch per operation.
 
 ``compiled`` is the whole step (gather the batch, forward, loss, ``torch.func.grad``, Adam) as
 one pure function over fixed-shape tensors that updates parameters and optimizer state in
@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from suite.train.engine import CLASSES, Member, Params, forward
+from suite.train.engine import Params, forward, take_rows
+from suite.train.layouts import StackPlan
 
 ENGINES = ("eager", "compiled")
 BETAS = (0.9, 0.999)
@@ -40,121 +40,6 @@ MODE_TOLERANCE = 1e-9
 #: so it is not a guard); dynamo's default of 8 per function would stop a run (fullgraph) after
 #: the eighth.
 RECOMPILE_LIMIT = 256
-
-
-@dataclass(frozen=True, eq=False)
-class WidthPacking:
-    """A grouped stack whose members differ in width, trained at each member's own shapes.
-
-    A width stack pads every member to the widest (90 units): side by side a group's first layer
-    is 784 x 900 of which 784 x 455 are real, and the 90 x 90 layers above it are 35% real. In
-    training, the first layer is kept packed to its real columns, (G, 784, R) and (G, R), and
-    every later layer as one tensor per position k in the group, (G, in_k, out_k) and
-    (G, out_k): the forward and backward multiply real weights only and Adam updates real
-    weights only. The packed first layer's output is split into the positions' columns, each
-    runs its own layers, and the logits are stacked back in member order (group-major).
-    :meth:`unpack` gives back the padded layout every other function reads; the padding there
-    is zeros, as the padded engine keeps it.
-    """
-
-    real: Tensor  # (R,) positions of the real columns in a group's side-by-side layout
-    groups: int
-    hidden: tuple[tuple[int, ...], ...]  # the hidden widths of each position in a group
-
-    @property
-    def per_group(self) -> int:
-        return len(self.hidden)
-
-    def _sizes(self, k: int) -> list[int]:
-        return [*self.hidden[k], CLASSES]
-
-    def pack(self, params: Params) -> Params:
-        w, b = params[0], params[1]
-        g, pg, d_in, h = self.groups, self.per_group, w.shape[1], w.shape[2]
-        wide = w.reshape(g, pg, d_in, h).permute(0, 2, 1, 3).reshape(g, d_in, pg * h)
-        packed = [
-            wide.index_select(2, self.real).contiguous(),
-            b.reshape(g, pg * h).index_select(1, self.real).contiguous(),
-        ]
-        for layer in range(1, len(params) // 2):
-            w, b = params[2 * layer], params[2 * layer + 1]
-            wg = w.reshape(g, pg, *w.shape[1:])
-            bg = b.reshape(g, pg, -1)
-            for k in range(pg):
-                d_in, d_out = self._sizes(k)[layer - 1], self._sizes(k)[layer]
-                packed += [wg[:, k, :d_in, :d_out].contiguous(), bg[:, k, :d_out].contiguous()]
-        return packed
-
-    def unpack(self, params: Params) -> Params:
-        wp, bp = params[0], params[1]
-        g, pg = self.groups, self.per_group
-        widest = [max(s) for s in zip(*(self._sizes(k) for k in range(pg)), strict=True)]
-        d_in, h = wp.shape[1], widest[0]
-        wide = wp.new_zeros(g, d_in, pg * h).index_copy(2, self.real, wp)
-        w = wide.reshape(g, d_in, pg, h).permute(0, 2, 1, 3).reshape(g * pg, d_in, h)
-        b = bp.new_zeros(g, pg * h).index_copy(1, self.real, bp).reshape(g * pg, h)
-        padded = [w, b]
-        rest = iter(params[2:])
-        for layer in range(1, len(widest)):
-            w = wp.new_zeros(g, pg, widest[layer - 1], widest[layer])
-            b = wp.new_zeros(g, pg, widest[layer])
-            for k in range(pg):
-                wk, bk = next(rest), next(rest)
-                w[:, k, : wk.shape[1], : wk.shape[2]] = wk
-                b[:, k, : bk.shape[1]] = bk
-            padded += [w.reshape(g * pg, *w.shape[2:]), b.reshape(g * pg, -1)]
-        return padded
-
-    def forward(self, params: Params, x: Tensor) -> Tensor:
-        """(G, B, 784) -> logits (M, B, 10), member m = g * per_group + k."""
-        h = torch.relu(torch.baddbmm(params[1].unsqueeze(1), x, params[0]))
-        parts = list(h.split([hk[0] for hk in self.hidden], dim=2))
-        layers = len(self.hidden[0])
-        rest = params[2:]
-        for layer in range(layers):
-            for k, part in enumerate(parts):
-                i = 2 * (layer * self.per_group + k)
-                out = torch.baddbmm(rest[i + 1].unsqueeze(1), part, rest[i])
-                parts[k] = torch.relu(out) if layer < layers - 1 else out
-        logits = torch.stack(parts, dim=1)  # (G, K, B, 10)
-        return logits.reshape(-1, *logits.shape[2:])
-
-    @staticmethod
-    def of(members: Sequence[Member], groups: int, real: Tensor | None) -> WidthPacking | None:
-        """The packing of a grouped stack, or None when its members are not padded.
-
-        ``real`` is the first layer's real columns (:func:`suite.train.engine.real_columns`,
-        None when no group is padded alike). Every later layer must follow the same pattern in
-        every group too; otherwise None (the padded product is used, still exact).
-        """
-        per_group = len(members) // groups
-        pattern = [m.hidden for m in members[:per_group]]
-        if real is None or [m.hidden for m in members] != pattern * groups:
-            return None
-        return WidthPacking(real, groups, tuple(pattern))
-
-
-@dataclass(frozen=True, eq=False)
-class StackPlan:
-    """What a step needs to know about a stack besides its parameters (fixed for the run).
-
-    ``rows`` (U, n) maps batch-order positions to image rows (None: identity); member m trains
-    on row ``member_order[m]`` of a batch; ``grouped``: members sharing an order are laid out in
-    equal consecutive groups, so one gathered batch per group serves all of them.
-    """
-
-    member_order: Tensor
-    rows: Tensor | None
-    grouped: bool
-    packing: WidthPacking | None
-
-    def pack(self, params: Params) -> Params:
-        """Padded parameters in the layout training keeps (the same ones if nothing packs)."""
-        return self.packing.pack(params) if self.packing is not None else params
-
-    def unpack(self, params: Params) -> Params:
-        """Training-layout parameters back in the padded layout every reader expects."""
-        return self.packing.unpack(params) if self.packing is not None else params
 
 
 #: The index that pads a short last batch to the full batch shape (``IndexFeed(pad=True)``).
@@ -178,19 +63,13 @@ def batch_loss(
     rows = idx if plan.rows is None else plan.rows.gather(1, idx)
     member_rows = rows[plan.member_order]
     yb = y.gather(1, idx[plan.member_order]) if y.dim() == 2 else y[member_rows]
-    if plan.grouped:
-        logits = _forward_grouped(params, x[rows], plan.packing)
-    else:
-        logits = forward(params, x[member_rows])
+    xb = take_rows(x, rows if plan.grouped else member_rows)
+    logits = forward(params, xb) if plan.packing is None else plan.packing.forward(params, xb)
     if not masked:
         return F.cross_entropy(logits.flatten(0, 1), yb.flatten(), reduction="sum") / idx.shape[1]
     ce = F.cross_entropy(logits.flatten(0, 1), yb.flatten(), reduction="none")
     weight = valid.to(ce.dtype)
     return (ce.view(-1, idx.shape[1]) * weight).sum() / weight.sum()
-
-
-def _forward_grouped(params: Params, xg: Tensor, packing: WidthPacking | None) -> Tensor:
-    return forward(params, xg) if packing is None else packing.forward(params, xg)
 
 
 class Stepper(Protocol):
@@ -209,75 +88,20 @@ class Stepper(Protocol):
         ...
 
 
-class EagerStep:
-    """Autograd and ``torch.optim.Adam(fused=True)``: today's engine step."""
+class AdamState:
+    """Adam's moments and step count in tensors allocated once, saved and loaded in the layout of
+    ``torch.optim.Adam.state_dict()`` (so checkpoints of either engine mode read alike, and
+    those written by ``torch.optim.Adam`` before these classes load too)."""
 
-    def __init__(self, params: Params, x: Tensor, y: Tensor, plan: StackPlan, lr: float):
-        self.params = [p.detach().clone().requires_grad_(True) for p in params]
-        self.x, self.y, self.plan = x, y, plan
-        self.opt = torch.optim.Adam(self.params, lr=lr, betas=BETAS, eps=EPS, fused=True)
+    params: Params
+    lr: float
 
-    def __call__(self, idx: Tensor) -> None:
-        loss = batch_loss(self.params, self.x, self.y, idx, self.plan)
-        self.opt.zero_grad(set_to_none=True)
-        loss.backward()
-        self.opt.step()
-
-    def state_dict(self) -> dict[str, Any]:
-        return self.opt.state_dict()
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.opt.load_state_dict(state)
-
-    def tensors(self) -> list[Tensor]:
-        moments = [t for s in self.opt.state.values() for t in s.values()]
-        return [*self.params, *moments]
-
-
-class FunctionalStep:
-    """The step as one pure function over tensors this object owns; compiled unless told not.
-
-    The moments and the step count are allocated up front (zeros, count 0), so every address is
-    fixed from the first step on: what a CUDA graph needs, and what keeps compilation to one
-    graph per batch shape. The step count is a tensor, so bias corrections are computed on the
-    device (no host sync, capturable); so is the learning rate (float64, as the Python float it
-    replaces computed), so that stacks of one shape and different rates share one compiled graph
-    instead of recompiling for each rate, a constant dynamo guards on.
-    """
-
-    def __init__(
-        self,
-        params: Params,
-        x: Tensor,
-        y: Tensor,
-        plan: StackPlan,
-        lr: float,
-        *,
-        compile: bool = True,
-    ):
-        self.params = [p.detach().clone() for p in params]
+    def _allocate(self, step_dtype: torch.dtype) -> None:
         self.exp_avg = [torch.zeros_like(p) for p in self.params]
         self.exp_avg_sq = [torch.zeros_like(p) for p in self.params]
-        self.step_count = torch.zeros((), dtype=torch.float64, device=x.device)
-        self.x, self.y, self.plan, self.lr = x, y, plan, lr
-        self.lr_t = torch.tensor(lr, dtype=torch.float64, device=x.device)
-        self.fn = _compiled_step() if compile else adam_step
-
-    def __call__(self, idx: Tensor) -> None:
-        self.fn(
-            self.params,
-            self.exp_avg,
-            self.exp_avg_sq,
-            self.step_count,
-            self.x,
-            self.y,
-            idx,
-            self.plan,
-            self.lr_t,
-        )
+        self.step_count = torch.zeros((), dtype=step_dtype, device=self.params[0].device)
 
     def state_dict(self) -> dict[str, Any]:
-        """The layout of ``torch.optim.Adam.state_dict()``, so checkpoints read alike."""
         state = {
             i: {"step": self.step_count.clone(), "exp_avg": m.clone(), "exp_avg_sq": v.clone()}
             for i, (m, v) in enumerate(zip(self.exp_avg, self.exp_avg_sq, strict=True))
@@ -299,7 +123,89 @@ class FunctionalStep:
             self.step_count.fill_(steps[0] if steps else 0.0)
 
     def tensors(self) -> list[Tensor]:
+        """Every tensor a step mutates (for a warm-up that must leave no trace)."""
         return [*self.params, *self.exp_avg, *self.exp_avg_sq, self.step_count]
+
+
+class EagerStep(AdamState):
+    """Autograd, then the kernel ``torch.optim.Adam(fused=True)`` runs, called directly.
+
+    The same numbers as ``loss.backward()`` and ``Adam(fused=True).step()`` to the bit (a test
+    holds it), without their Python per step (``.grad`` fields to zero and accumulate into,
+    ``Optimizer.step``'s hooks and grouping by device and dtype): random labels' step 1.13-1.17x
+    faster on 2 CPU cores. The step count is one float32 tensor, as Adam keeps per parameter.
+    """
+
+    def __init__(self, params: Params, x: Tensor, y: Tensor, plan: StackPlan, lr: float):
+        self.params = [p.detach().clone().requires_grad_(True) for p in params]
+        self.x, self.y, self.plan, self.lr = x, y, plan, lr
+        self._allocate(torch.float32)
+
+    def __call__(self, idx: Tensor) -> None:
+        loss = batch_loss(self.params, self.x, self.y, idx, self.plan)
+        # the fused kernel reads a gradient as laid out like its parameter; autograd may return
+        # one in another layout (a view of a grouped layer's output), as .backward() would not
+        grads = [g.contiguous() for g in torch.autograd.grad(loss, self.params)]
+        with torch.no_grad():
+            self.step_count.add_(1)
+            torch._fused_adam_(
+                self.params,
+                grads,
+                self.exp_avg,
+                self.exp_avg_sq,
+                [],
+                [self.step_count] * len(self.params),
+                amsgrad=False,
+                lr=self.lr,
+                beta1=BETAS[0],
+                beta2=BETAS[1],
+                weight_decay=0.0,
+                eps=EPS,
+                maximize=False,
+                grad_scale=None,
+                found_inf=None,
+            )
+
+
+class FunctionalStep(AdamState):
+    """The step as one pure function over tensors this object owns; compiled unless told not.
+
+    The moments and the step count are allocated up front (zeros, count 0), so every address is
+    fixed from the first step on: what a CUDA graph needs, and what keeps compilation to one
+    graph per batch shape. The step count is a tensor, so bias corrections are computed on the
+    device (no host sync, capturable); so is the learning rate (float64, as the Python float it
+    replaces computed), so that stacks of one shape and different rates share one compiled graph
+    instead of recompiling for each rate, a constant dynamo guards on.
+    """
+
+    def __init__(
+        self,
+        params: Params,
+        x: Tensor,
+        y: Tensor,
+        plan: StackPlan,
+        lr: float,
+        *,
+        compile: bool = True,
+    ):
+        self.params = [p.detach().clone() for p in params]
+        self._allocate(torch.float64)
+        self.x, self.y, self.plan, self.lr = x, y, plan, lr
+        self.lr_t = torch.tensor(lr, dtype=torch.float64, device=x.device)
+        self.fn = _compiled_step() if compile else adam_step
+
+    def __call__(self, idx: Tensor) -> None:
+        self.fn(
+            self.params,
+            self.exp_avg,
+            self.exp_avg_sq,
+            self.step_count,
+            self.x,
+            self.y,
+            idx,
+            self.plan,
+            self.lr_t,
+        )
 
 
 def adam_step(

@@ -14,8 +14,10 @@ import torch
 from torch import Tensor
 
 from suite.train.engine import BatchSchedule, Member, Params, Subsets, init_params
+from suite.train.layouts import StackPlan, UnitMajorFirst, WidthPacking
 from suite.train.replay import EpochRunner, IndexFeed
-from suite.train.steps import StackPlan, WidthPacking, make_step
+from suite.train.steps import make_step
+from suite.train.threads import policy_for
 
 if TYPE_CHECKING:
     from suite.train.checkpoints import Checkpoint
@@ -55,12 +57,14 @@ def _cpu_model() -> str:
 
 
 def stack_plan(schedule: BatchSchedule, members: Sequence[Member]) -> StackPlan:
-    """The step's view of a stack: batch rows, the member -> order map, and whether it trains
-    packed to its members' own widths (a grouped stack whose members are padded: the width
-    sweep, :class:`suite.train.steps.WidthPacking`)."""
-    packing = None
+    """The step's view of a stack: batch rows, the member -> order map, and the layout it trains
+    in: packed to its members' own widths (a grouped stack whose members are padded: the width
+    sweep, :class:`suite.train.layouts.WidthPacking`), its first layer unit-major (narrow first
+    layers on CPU, :class:`suite.train.layouts.UnitMajorFirst`), or as every reader keeps it."""
     if schedule.grouped:
         packing = WidthPacking.of(members, len(schedule.generators), schedule.real)
+    else:
+        packing = UnitMajorFirst.of(members, schedule.device)
     return StackPlan(schedule.member_order, schedule.rows, schedule.grouped, packing)
 
 
@@ -118,6 +122,9 @@ def train(
     # the short batch, so the CPU default's numbers do not move)
     feed = IndexFeed(len(schedule.generators), n, batch_size, device, pad=engine == "compiled")
     runner = EpochRunner(step, feed, warm_up=graphs, graphs=graphs)
+    units = len(schedule.generators)
+    shapes = [(units, size) for size in sorted({batch_size, n % batch_size} - {0}, reverse=True)]
+    threads = policy_for(device, engine, lambda: _probe(engine, initial, x, y, plan, lr, shapes))
     every = checkpoint_every or max(1, epochs // 20)
     carry = [] if carry is None else carry
     start, stopped = _resume(checkpoint, step, schedule, carry)
@@ -127,7 +134,11 @@ def train(
         on_epoch(0, padded())
     for epoch in range(start + 1, epochs + 1):
         feed.fill(schedule.draw())
-        runner.run_epoch()
+        threads.before_epoch()
+        try:
+            runner.run_epoch()
+        finally:
+            threads.after_epoch()
         stop = False
         if on_epoch is not None and (epoch % eval_every == 0 or epoch == epochs):
             stop = bool(on_epoch(epoch, padded()))
@@ -145,6 +156,27 @@ def train(
         if stop:
             break
     return padded()
+
+
+def _probe(
+    engine: str,
+    initial: Params,
+    x: Tensor,
+    y: Tensor,
+    plan: StackPlan,
+    lr: float,
+    shapes: Sequence[tuple[int, int]],
+) -> Params:
+    """Steps of a fresh stepper from the stack's initialization on fixed random batches of
+    ``shapes`` (a full batch, and the short last one if the epoch has one): what
+    :func:`suite.train.threads.policy_for` compares across thread counts. The run's own
+    stepper and batch order are not touched."""
+    step = make_step(engine, plan.pack(initial), x, y, plan, lr)
+    generator = torch.Generator().manual_seed(0)
+    n = x.shape[0] if plan.rows is None else plan.rows.shape[1]
+    for shape in shapes:
+        step(torch.randint(0, n, shape, generator=generator).to(x.device))
+    return step.params
 
 
 def _resume(

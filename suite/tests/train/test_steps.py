@@ -7,11 +7,12 @@ import torch
 from torch._dynamo.utils import counters
 
 from suite.train.engine import BatchSchedule, Member, Subsets, forward, init_params
+from suite.train.layouts import UnitMajorFirst, WidthPacking
 from suite.train.steps import (
     MODE_TOLERANCE,
     EagerStep,
     FunctionalStep,
-    WidthPacking,
+    batch_loss,
     compiles,
     make_step,
 )
@@ -49,6 +50,23 @@ def test_packing_round_trips_and_the_packed_forward_equals_the_padded_one():
     torch.testing.assert_close(plan.packing.forward(packed, x), padded, atol=1e-6, rtol=0)
 
 
+def test_narrow_first_layers_train_unit_major_on_cpu_and_wide_ones_as_they_are():
+    narrow = [Member((21,), s, 50 + s) for s in range(3)]
+    plan = stack_plan(BatchSchedule(narrow, N, 64, torch.device("cpu")), narrow)
+    assert isinstance(plan.packing, UnitMajorFirst)
+    params = init_params(narrow)
+    packed = plan.pack(params)
+    assert packed[0].shape == (3, 21, 784) and packed[0].is_contiguous()
+    assert all(torch.equal(a, b) for a, b in zip(plan.unpack(packed), params, strict=True))
+    x = torch.rand(3, 32, 784)
+    torch.testing.assert_close(
+        plan.packing.forward(packed, x), forward(params, x), atol=1e-5, rtol=0
+    )
+    wide = [Member((64, 64), s, 50 + s) for s in range(3)]
+    assert stack_plan(BatchSchedule(wide, N, 64, torch.device("cpu")), wide).packing is None
+    assert UnitMajorFirst.of(narrow, torch.device("cuda")) is None  # measured on CPU only
+
+
 def test_members_of_unequal_depth_patterns_are_not_packed():
     """Groups with other hidden widths than the pattern (same first width) stay padded."""
     members = [Member((w, 7 + s, 7), s, 100 + s) for s in range(2) for w in (5, 20)]
@@ -75,6 +93,53 @@ def test_the_functional_step_is_torch_adam():
     functional = _steps(lambda *a: FunctionalStep(*a, compile=False), members, x, y, 64, 3e-3, 3)
     for a, b in zip(eager, functional, strict=True):
         torch.testing.assert_close(a, b, atol=MODE_TOLERANCE, rtol=0)
+
+
+class _TorchAdam:
+    """The step as PyTorch's documentation writes it: ``backward`` and ``Adam(fused=True)``."""
+
+    def __init__(self, params, x, y, plan, lr):
+        self.params = [p.detach().clone().requires_grad_(True) for p in params]
+        self.x, self.y, self.plan = x, y, plan
+        self.opt = torch.optim.Adam(self.params, lr=lr, fused=True)
+
+    def __call__(self, idx):
+        self.opt.zero_grad(set_to_none=True)
+        batch_loss(self.params, self.x, self.y, idx, self.plan).backward()
+        self.opt.step()
+
+
+@pytest.mark.parametrize(
+    "experiment", ["random_labels", "width_sweep", "label_corruption", "measures"]
+)
+def test_the_eager_step_is_backward_and_fused_adam_to_the_bit(experiment):
+    members, per_member, subsets, batch = _experiment_stacks()[experiment]
+    g = torch.Generator().manual_seed(1)
+    x = torch.rand(400, 784, dtype=torch.float64, generator=g)  # the subsets index 400 images
+    y = torch.randint(0, 10, (per_member, N) if per_member else (400,), generator=g)
+    if subsets is None:
+        x, y = x[:N], (y if per_member else y[:N])
+    ours = _steps(EagerStep, members, x, y, batch, 3e-3, 2, subsets)
+    torch_adam = _steps(_TorchAdam, members, x, y, batch, 3e-3, 2, subsets)
+    assert all(torch.equal(a, b) for a, b in zip(ours, torch_adam, strict=True))
+
+
+def test_eager_checkpoints_load_what_torch_adam_saved():
+    members, (x, y) = _width_stack(), _data()
+    schedule = BatchSchedule(members, N, 64, x.device)
+    plan = stack_plan(schedule, members)
+    init = plan.pack([p.double() for p in init_params(members)])
+    reference, ours = _TorchAdam(init, x, y, plan, 3e-3), EagerStep(init, x, y, plan, 3e-3)
+    batches = list(schedule.epoch())
+    for idx in batches[:2]:
+        reference(idx)
+    ours.load_state_dict(reference.opt.state_dict())
+    with torch.no_grad():
+        for p, q in zip(ours.params, reference.params, strict=True):
+            p.copy_(q)
+    reference(batches[2])
+    ours(batches[2])
+    assert all(torch.equal(a, b) for a, b in zip(ours.params, reference.params, strict=True))
 
 
 def _experiment_stacks():
