@@ -125,7 +125,7 @@ class ThreadPolicy:
         self.cores = len(load.cpus) if load is not None else self.configured
         self.verify = verify
         self.threads = self.configured
-        self.picks: list[int] = []  # the count of every epoch, for the tests and the report
+        self.picks: list[int] = []  # the count of every epoch (what a test or a profile reads)
 
     def pick(self, others: float | None) -> int:
         """The largest allowed count that fits the cores others leave (all of them counted:
