@@ -125,7 +125,6 @@ class ThreadPolicy:
         self.cores = len(load.cpus) if load is not None else self.configured
         self.verify = verify
         self.threads = self.configured
-        self.picks: list[int] = []  # the count of every epoch (what a test or a profile reads)
 
     def pick(self, others: float | None) -> int:
         """The largest allowed count that fits the cores others leave (all of them counted:
@@ -144,7 +143,6 @@ class ThreadPolicy:
     def before_epoch(self) -> None:
         if self.load is not None:
             torch.set_num_threads(self.pick(self.load.others()))
-        self.picks.append(torch.get_num_threads())
 
     def after_epoch(self) -> None:
         """Back to the configured count: evaluation and the caller run at it."""
