@@ -14,7 +14,8 @@ from torch import Tensor
 
 from suite.measures.sensitivity import sensitivity
 from suite.measures.sharpness import sharpness
-from suite.train.engine import Params, Subsets, check_finite, evaluate, take, training_sets
+from suite.train.engine import Params, Subsets, check_finite, take, training_sets
+from suite.train.evaluation import evaluate
 from suite.train.frames import ExperimentResult
 
 Progress = Callable[[str], None]

@@ -26,7 +26,8 @@ from suite.data.splits import MnistSplits, corrupt_labels
 from suite.experiments.common import METRICS, EpochProgress, Progress, Tally, measure
 from suite.profiles import LabelCorruption
 from suite.train.checkpoints import Checkpoints, stage
-from suite.train.engine import Member, Params, Subsets, derive_seed, evaluate
+from suite.train.engine import Member, Params, Subsets, derive_seed, take
+from suite.train.evaluation import evaluate
 from suite.train.frames import ExperimentResult
 from suite.train.seeds import SeedSet
 from suite.train.training import train
@@ -97,11 +98,16 @@ def run_label_corruption(
 
     def record(epoch: int, params: Params) -> bool:
         last["epoch"] = epoch
-        _, train_acc = evaluate(params, x, labels, subsets=subsets)
         done = {r["member"] for r in rows}
         pending = [i for i in range(len(members)) if i not in done]
-        perfect = (train_acc == 1.0).tolist()  # one device-to-host transfer, not one per member
-        fitted = [i for i in pending if perfect[i]]
+        # only the runs still training are checked (a measured run's row is final)
+        perfect = []
+        if pending:
+            _, train_acc = evaluate(
+                take(params, pending), x, labels[pending], subsets=subsets.select(pending)
+            )
+            perfect = (train_acc == 1.0).tolist()  # one transfer to the host, not one per run
+        fitted = [i for i, fit in zip(pending, perfect, strict=True) if fit]
         final = epoch == cfg.epochs
         measured = pending if final else fitted
         if measured:

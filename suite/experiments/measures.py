@@ -40,7 +40,8 @@ from suite.experiments.common import (
 from suite.profiles import Measures
 from suite.stats.grid import AXES
 from suite.train.checkpoints import Checkpoint, Checkpoints, stage
-from suite.train.engine import Member, Params, Subsets, derive_seed, evaluate
+from suite.train.engine import Member, Params, Subsets, derive_seed
+from suite.train.evaluation import evaluate
 from suite.train.frames import ExperimentResult
 from suite.train.seeds import SeedSet
 from suite.train.training import train

@@ -28,9 +28,10 @@ from filelock import FileLock
 
 from suite.train.frames import ExperimentResult
 
-# 9: narrow first layers train unit-major on CPU (UnitMajorFirst). 8 was a build whose eager
-# Adam misread non-contiguous gradients (grouped stacks): its results are never reused.
-CODE_VERSION = "9"
+# 10: evaluation without the zero padding, first layers as one GEMM; sharpness of a stack in one
+# ascent (summation orders change). 9: narrow first layers train unit-major on CPU. 8 was a
+# build whose eager Adam misread non-contiguous gradients (grouped stacks): never reused.
+CODE_VERSION = "10"
 RESULT = "result.json"  # frames, config, timings (ExperimentResult.to_payload)
 WEIGHTS = "weights.pt"  # final parameters per stage, members in the experiment's order
 TRAININGS_LOG = "trainings.log"

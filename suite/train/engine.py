@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 
 from suite.train.memory import keep_freed_memory
@@ -201,8 +200,8 @@ def forward(params: Params, x: Tensor) -> Tensor:
     n_layers = len(params) // 2
     for i in range(n_layers):
         w, b = params[2 * i], params[2 * i + 1]
-        if h.dim() == 2:
-            h = torch.matmul(h, w) + b.unsqueeze(1)
+        if h.dim() == 2:  # one wide GEMM: torch.matmul would copy x once per member
+            h = _grouped_layer(h.unsqueeze(0), w, b)
         elif h.shape[0] != w.shape[0]:
             h = _grouped_layer(h, w, b)
         else:
@@ -222,7 +221,7 @@ def _grouped_layer(x: Tensor, w: Tensor, b: Tensor) -> Tensor:
     groups, batch, d_in = x.shape
     members, _, d_out = w.shape
     per_group = members // groups
-    wide = w.view(groups, per_group, d_in, d_out).permute(0, 2, 1, 3).reshape(groups, d_in, -1)
+    wide = w.reshape(groups, per_group, d_in, d_out).permute(0, 2, 1, 3).reshape(groups, d_in, -1)
     h = torch.bmm(x, wide).view(groups, batch, per_group, d_out).permute(0, 2, 1, 3)
     return h.reshape(members, batch, d_out) + b.unsqueeze(1)
 
@@ -241,48 +240,6 @@ def real_columns(members: Sequence[Member], groups: int, device: torch.device) -
         return None
     cols = [k * padded + c for k, w in enumerate(pattern) for c in range(w)]
     return torch.tensor(cols, device=device)
-
-
-@torch.no_grad()
-def evaluate(
-    params: Params,
-    x: Tensor,
-    y: Tensor,
-    chunk: int = 10_000,
-    subsets: Subsets | None = None,
-) -> tuple[Tensor, Tensor]:
-    """Mean cross-entropy and accuracy of every member on a full set; ``y`` is (N,) or (M, N).
-
-    With ``subsets``, each member on its own training set (members that share one are
-    evaluated together; ``y`` as in :class:`Subsets`).
-    """
-    m = params[0].shape[0]
-    if subsets is None:
-        return _evaluate(params, x, y, None, chunk)
-    loss = torch.zeros(m, dtype=torch.float64, device=x.device)
-    accuracy = torch.zeros(m, dtype=torch.float64, device=x.device)
-    for members, rows in training_sets(subsets, m):
-        index = torch.tensor(members, device=x.device)
-        labels = y[index] if y.dim() == 2 else y[rows]
-        loss[index], accuracy[index] = _evaluate(take(params, members), x, labels, rows, chunk)
-    return loss, accuracy
-
-
-def _evaluate(
-    params: Params, x: Tensor, y: Tensor, rows: Tensor | None, chunk: int
-) -> tuple[Tensor, Tensor]:
-    """On ``x[rows]`` (all of ``x`` when None), gathered a chunk at a time; ``y`` by position."""
-    m = params[0].shape[0]
-    n = x.shape[0] if rows is None else rows.shape[0]
-    loss = torch.zeros(m, dtype=torch.float64, device=x.device)
-    correct = torch.zeros(m, dtype=torch.float64, device=x.device)
-    for start in range(0, n, chunk):
-        xb = x[start : start + chunk] if rows is None else take_rows(x, rows[start : start + chunk])
-        logits = forward(params, xb)
-        yb = y[..., start : start + chunk].expand(m, -1)
-        loss += F.cross_entropy(logits.transpose(1, 2), yb, reduction="none").sum(1).double()
-        correct += (logits.argmax(-1) == yb).sum(1).double()
-    return loss / n, correct / n
 
 
 class BatchSchedule:

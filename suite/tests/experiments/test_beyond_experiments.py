@@ -19,7 +19,8 @@ from suite.experiments.label_corruption import COLUMNS, corrupted_stack, run_lab
 from suite.experiments.measures import grid_points, run_measures, train_to_stop
 from suite.profiles import CI, PAPER, LabelCorruption, Measures
 from suite.train.checkpoints import Checkpoints
-from suite.train.engine import Member, evaluate
+from suite.train.engine import Member
+from suite.train.evaluation import evaluate
 from suite.train.training import train
 
 

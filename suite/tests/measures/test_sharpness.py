@@ -14,7 +14,8 @@ from suite.measures.sharpness import (
     relative_increase,
     sharpness,
 )
-from suite.train.engine import Member, evaluate, init_params
+from suite.train.engine import Member, init_params
+from suite.train.evaluation import evaluate
 
 
 def quadratic(curvatures: list[torch.Tensor]):

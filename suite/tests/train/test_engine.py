@@ -14,10 +14,10 @@ from suite.train.engine import (
     Member,
     Subsets,
     check_finite,
-    evaluate,
     forward,
     init_params,
 )
+from suite.train.evaluation import evaluate, unpadded
 from suite.train.training import train
 
 
@@ -202,6 +202,40 @@ def test_evaluate_matches_a_loop_over_members():
     for i in range(2):
         assert loss[i].item() == pytest.approx(F.cross_entropy(logits[i], y).item(), abs=1e-6)
         assert acc[i].item() == pytest.approx((logits[i].argmax(1) == y).float().mean().item())
+
+
+@pytest.mark.parametrize("depth", [1, 3])
+def test_evaluate_of_a_padded_width_stack_matches_each_model_alone(depth):
+    """Evaluation drops the zero padding (``unpadded``) and runs all first layers as one GEMM;
+    every member's loss and accuracy must still be its own model's, on its own training set
+    and labels."""
+    widths = [5, 20, 90, 20, 5]
+    members = [Member((w,) * depth, 30 + i, i % 2) for i, w in enumerate(widths)]
+    params = init_params(members)
+    x = torch.rand(120, 784)
+    y = torch.randint(0, 10, (len(members), 60))  # per member, by position in its set
+    subsets = Subsets(torch.stack([torch.arange(0, 60), torch.arange(60, 120)]), [0, 1, 0, 1, 0])
+    loss, acc = evaluate(params, x, y, chunk=25, subsets=subsets)
+    for i, m in enumerate(members):
+        rows = subsets.table[subsets.group[i]]
+        model = _alone(m, params, i)
+        with torch.no_grad():
+            logits = model(x[rows].double())
+        labels = y[i]
+        assert loss[i].item() == pytest.approx(F.cross_entropy(logits, labels).item(), abs=1e-5)
+        assert acc[i].item() == (logits.argmax(1) == labels).double().mean().item()
+
+
+def test_unpadded_groups_members_by_width_without_their_padding():
+    members = [Member((w, w), i, 0) for i, w in enumerate([5, 20, 5, 90])]
+    parts = unpadded(init_params(members))
+    shapes = {tuple(index.tolist()): [tuple(p.shape) for p in part] for index, part in parts}
+    assert shapes[(0, 2)] == [(2, 784, 5), (2, 5), (2, 5, 5), (2, 5), (2, 5, 10), (2, 10)]
+    assert shapes[(1,)][2] == (1, 20, 20)
+    assert shapes[(3,)][2] == (1, 90, 90)
+    alike = init_params([Member((8,), i, 0) for i in range(3)])
+    [(index, part)] = unpadded(alike)
+    assert index.tolist() == [0, 1, 2] and part is alike  # nothing padded: the stack itself
 
 
 def test_divergence_is_an_error_naming_the_config():
