@@ -96,7 +96,7 @@ def run_label_corruption(
     tick = EpochProgress("label_corruption", cfg.epochs, progress)
     last = {"epoch": 0}
 
-    def record(epoch: int, params: Params) -> bool:
+    def record(epoch: int, params: Params) -> set[int]:
         last["epoch"] = epoch
         done = {r["member"] for r in rows}
         pending = [i for i in range(len(members)) if i not in done]
@@ -128,7 +128,8 @@ def run_label_corruption(
             test_set = (data.test_x, data.test_y)
             rows.extend(measure(sub, train_set, test_set, keys, what, subsets.select(measured)))
         tick(epoch, f" ({len(done) + len(fitted)}/{len(members)} fitted)")
-        return len(rows) == len(members)  # every run measured: stop training
+        # a measured run is finished: it leaves the stack (training ends when all have)
+        return {r["member"] for r in rows}
 
     tally = Tally()
     params = train(

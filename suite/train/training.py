@@ -7,7 +7,7 @@ fixed index buffers and, for the compiled step on CUDA, as CUDA graphs (``suite.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
 import torch
@@ -22,7 +22,7 @@ from suite.train.threads import policy_for
 if TYPE_CHECKING:
     from suite.train.checkpoints import Checkpoint
 
-EvalHook = Callable[[int, Params], "bool | None"]  # returns True to stop training early
+EvalHook = Callable[[int, Params], "bool | Collection[int] | None"]  # True: stop; or: finished
 
 
 def default_engine(device: str | torch.device) -> str:
@@ -92,70 +92,186 @@ def train(
     With ``subsets``, member m trains on the images ``subsets`` gives it (and ``y`` is (N,) or
     (M, n), see :class:`suite.train.engine.Subsets`); without, every member on all of ``x``.
     ``on_epoch(epoch, params)`` is called after epoch 0 (the init) and every ``eval_every``
-    epochs, and after the last one, so callers record curves without the engine knowing what;
-    it returns True to end training there (e.g. once every member has fitted).
+    epochs, and after the last one, so callers record curves without the engine knowing what.
+    It returns True to end training there, or the members (indices) that are finished: each
+    keeps the parameters it has at that epoch (they are what ``train`` returns for it), and once
+    the finished ones are half of those still in the stack, the rest train on as a smaller stack
+    (label corruption measures each run when it fits; when all are finished, training ends).
     ``engine``: "eager" or "compiled" (``suite.train.steps``); ``graphs`` (default: compiled on
     CUDA) replays each epoch as CUDA graphs.
 
-    With a ``checkpoint``, the whole state (parameters, Adam, batch-order generators, epoch and
-    the caller's ``carry`` list, e.g. recorded rows) is saved every ``checkpoint_every`` epochs
-    (default: every 5% of the run) and at the end, and a saved state is resumed from.
+    With a ``checkpoint``, the whole state (parameters, Adam, batch-order generators, epoch,
+    finished members and the caller's ``carry`` list, e.g. recorded rows) is saved every
+    ``checkpoint_every`` epochs (default: every 5% of the run) and at the end, and a saved state
+    is resumed from.
     """
     device = x.device
     # Denormals flushed to zero in *this* thread (suite.train.engine sets it at import, but the flag
     # is per thread: a Ray worker or a plan thread may train in a thread created before that).
     torch.set_flush_denormal(True)
     initial = params if params is not None else init_params(members, device)
-    n = x.shape[0] if subsets is None else subsets.n
-    schedule = BatchSchedule(members, n, batch_size, device, subsets)
-    plan = stack_plan(schedule, members)
-    step = make_step(engine, plan.pack(initial), x, y, plan, lr)
-
-    def padded() -> Params:
-        return plan.unpack([p.detach() for p in step.params])
-
     if graphs is None:
         graphs = engine == "compiled" and device.type == "cuda" and torch.cuda.is_available()
     if graphs and engine != "compiled":
         raise ValueError("CUDA graphs need engine='compiled' (its state is allocated up front)")
-    # the compiled step masks a padded last batch: one shape per stack (the eager step keeps
-    # the short batch, so the CPU default's numbers do not move)
-    feed = IndexFeed(len(schedule.generators), n, batch_size, device, pad=engine == "compiled")
-    runner = EpochRunner(step, feed, warm_up=graphs, graphs=graphs)
-    units = len(schedule.generators)
-    shapes = [(units, size) for size in sorted({batch_size, n % batch_size} - {0}, reverse=True)]
-    threads = policy_for(device, engine, lambda: _probe(engine, initial, x, y, plan, lr, shapes))
+
+    def stack(active: list[int], start: Params) -> _Stack:
+        return _Stack(members, active, start, x, y, subsets, batch_size, lr, engine, graphs)
+
+    everyone = list(range(len(members)))
+    live = stack(everyone, initial)
+    finished: set[int] = set()
+    kept: Params | None = None  # every member's parameters, a finished one's as it finished
     every = checkpoint_every or max(1, epochs // 20)
     carry = [] if carry is None else carry
-    start, stopped = _resume(checkpoint, step, schedule, carry)
+    state = checkpoint.load() if checkpoint is not None else None
+    if state is not None and state.get("active", everyone) != everyone:
+        live = stack(state["active"], _rows(initial, state["active"], members))
+    if state is not None:
+        finished = set(state.get("finished", []))
+        kept = [t.to(device) for t in state["kept"]] if state.get("kept") else None
+    start, stopped = _resume(state, live.step, live.schedule, carry)
+
+    def padded() -> Params:
+        params = live.padded()
+        if kept is None:
+            return params
+        out = [t.clone() for t in kept]
+        training = [(j, i) for j, i in enumerate(live.active) if i not in finished]
+        if training:
+            at = torch.tensor([j for j, _ in training], device=device)
+            ids = torch.tensor([i for _, i in training], device=device)
+            for o, p in zip(out, params, strict=True):
+                o[(ids, *(slice(0, d) for d in p.shape[1:]))] = p.index_select(0, at)
+        return out
+
     if stopped:  # the hook had ended this run before the process was stopped
         return padded()
     if start == 0 and on_epoch is not None:
         on_epoch(0, padded())
     for epoch in range(start + 1, epochs + 1):
-        feed.fill(schedule.draw())
-        threads.before_epoch()
-        try:
-            runner.run_epoch()
-        finally:
-            threads.after_epoch()
+        live.run_epoch()
         stop = False
         if on_epoch is not None and (epoch % eval_every == 0 or epoch == epochs):
-            stop = bool(on_epoch(epoch, padded()))
+            now = padded()
+            said = on_epoch(epoch, now)
+            if isinstance(said, bool) or said is None:
+                stop = bool(said)
+            elif set(said) - finished:
+                # copies: the live stack's parameters are views that the next steps update
+                kept, finished = [t.clone() for t in now], finished | set(said)
+                stop = len(finished) == len(members)
+                rest = [i for i in live.active if i not in finished]
+                if not stop and len(rest) <= len(live.active) // 2:
+                    live = live.narrowed(rest, stack)
         if checkpoint is not None and (stop or epoch % every == 0 or epoch == epochs):
             checkpoint.save(
                 {
                     "epoch": epoch,
-                    "params": [p.detach().cpu() for p in step.params],
-                    "optimizer": step.state_dict(),
-                    "generators": schedule.state(),
+                    "params": [p.detach().cpu() for p in live.step.params],
+                    "optimizer": live.step.state_dict(),
+                    "generators": live.schedule.state(),
                     "carry": list(carry),
                     "stopped": stop,
+                    "active": live.active,
+                    "finished": sorted(finished),
+                    "kept": [t.cpu() for t in kept] if kept is not None else None,
                 }
             )
         if stop:
             break
     return padded()
+
+
+def _rows(params: Params, rows: Sequence[int], members: Sequence[Member]) -> Params:
+    """The members ``rows`` of a padded stack, padded only to the widest of them."""
+    index = torch.tensor(list(rows), device=params[0].device)
+    widest = [max(w) for w in zip(*(members[i].hidden for i in rows), strict=True)]
+    sizes = [params[0].shape[1], *widest, params[-1].shape[-1]]
+    out: Params = []
+    for layer in range(len(params) // 2):
+        w, b = params[2 * layer], params[2 * layer + 1]
+        d_in, d_out = sizes[layer], sizes[layer + 1]
+        out += [w.index_select(0, index)[:, :d_in, :d_out], b.index_select(0, index)[:, :d_out]]
+    return [t.contiguous() for t in out]
+
+
+class _Stack:
+    """The members still training (``active``: indices into the stack) and what their step
+    needs: batch orders, layout, step, index feed, epoch runner, thread policy."""
+
+    def __init__(
+        self,
+        members: Sequence[Member],
+        active: list[int],
+        params: Params,
+        x: Tensor,
+        y: Tensor,
+        subsets: Subsets | None,
+        batch_size: int,
+        lr: float,
+        engine: str,
+        graphs: bool,
+    ):
+        everyone = len(active) == len(members)
+        self.members = [members[i] for i in active]
+        self.active = list(active)
+        device = x.device
+        if not everyone:
+            subsets = subsets.select(active) if subsets is not None else None
+            y = y[torch.tensor(active, device=y.device)] if y.dim() == 2 else y
+        n = x.shape[0] if subsets is None else subsets.n
+        self.schedule = BatchSchedule(self.members, n, batch_size, device, subsets)
+        self.plan = plan = stack_plan(self.schedule, self.members)
+        self.step = make_step(engine, plan.pack(params), x, y, plan, lr)
+        # the compiled step masks a padded last batch: one shape per stack (the eager step keeps
+        # the short batch, so the CPU default's numbers do not move)
+        self.feed = IndexFeed(
+            len(self.schedule.generators), n, batch_size, device, pad=engine == "compiled"
+        )
+        self.runner = EpochRunner(self.step, self.feed, warm_up=graphs, graphs=graphs)
+        units = len(self.schedule.generators)
+        shapes = [
+            (units, size) for size in sorted({batch_size, n % batch_size} - {0}, reverse=True)
+        ]
+        self.threads = policy_for(
+            device, engine, lambda: _probe(engine, params, x, y, plan, lr, shapes)
+        )
+
+    def run_epoch(self) -> None:
+        self.feed.fill(self.schedule.draw())
+        self.threads.before_epoch()
+        try:
+            self.runner.run_epoch()
+        finally:
+            self.threads.after_epoch()
+
+    def padded(self) -> Params:
+        return self.plan.unpack([p.detach() for p in self.step.params])
+
+    def narrowed(self, keep: list[int], stack: Callable[[list[int], Params], _Stack]) -> _Stack:
+        """A stack of the members ``keep`` that goes on exactly where each of them is now:
+        parameters, Adam's moments and step count, batch-order generators."""
+        at = [self.active.index(i) for i in keep]
+        live = [self.members[j] for j in at]
+        moments = [
+            _rows(self.plan.unpack(list(m)), at, self.members)
+            for m in (self.step.exp_avg, self.step.exp_avg_sq)
+        ]
+        new = stack(keep, _rows(self.padded(), at, self.members))
+        with torch.no_grad():
+            for mine, theirs in zip((new.step.exp_avg, new.step.exp_avg_sq), moments, strict=True):
+                for t, saved in zip(mine, new.plan.pack(theirs), strict=True):
+                    t.copy_(saved)
+            new.step.step_count.copy_(self.step.step_count)
+        by_seed = dict(zip(_orders(self.members), self.schedule.state(), strict=True))
+        new.schedule.set_state([by_seed[s] for s in _orders(live)])
+        return new
+
+
+def _orders(members: Sequence[Member]) -> list[int]:
+    """The data seeds of a stack in the order its schedule keeps their generators."""
+    return list(dict.fromkeys(m.data_seed for m in members))
 
 
 def _probe(
@@ -180,11 +296,10 @@ def _probe(
 
 
 def _resume(
-    checkpoint: Checkpoint | None, step: Any, schedule: BatchSchedule, carry: list[Any]
+    state: dict[str, Any] | None, step: Any, schedule: BatchSchedule, carry: list[Any]
 ) -> tuple[int, bool]:
     """Load a saved state into the live objects: the epoch to continue after (0: fresh start),
     and whether the hook had stopped the run there (then there is nothing left to train)."""
-    state = checkpoint.load() if checkpoint is not None else None
     if state is None:
         return 0, False
     with torch.no_grad():
