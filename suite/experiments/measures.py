@@ -94,12 +94,13 @@ def train_to_stop(
     check costs about 0.4 of an epoch on a CPU, hence ``check_every``). A member that meets it
     for the first time, and every member still running at the cap, is measured then by
     ``measure``, its row given ``member``, ``epochs_trained`` and ``reached_stop``. Returns the
-    rows (in the order measured) and the final parameters. The checkpoint carries the rows, so a
-    resumed stack knows who has stopped.
+    rows (in the order measured) and the final parameters, a stopped member's as it stopped (it
+    leaves the stack: :func:`suite.train.training.train`). The checkpoint carries the rows, so
+    a resumed stack knows who has stopped.
     """
     rows: list[dict[str, Any]] = []
 
-    def check(epoch: int, params: Params) -> bool:
+    def check(epoch: int, params: Params) -> bool | set[int]:
         done = {r["member"] for r in rows}
         if len(done) == len(members):  # resumed after every member had stopped
             return True
@@ -122,7 +123,7 @@ def train_to_stop(
                 row.update(member=i, epochs_trained=epoch, reached_stop=bool(hits[i]))
             rows.extend(new)
         tick(epoch, f" ({len(rows)}/{len(members)} stopped)")
-        return len(rows) == len(members)
+        return {r["member"] for r in rows}  # stopped runs leave the stack (all: training ends)
 
     params = train(
         members,

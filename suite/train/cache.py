@@ -28,11 +28,12 @@ from filelock import FileLock
 
 from suite.train.frames import ExperimentResult
 
-# 11: label corruption's fitted runs leave the stack (the others train on in a smaller one).
+# 12: so do the measures grid's stopped runs (their weights are as they stopped). 11: label
+# corruption's fitted runs leave the stack (the others train on in a smaller one).
 # 10: evaluation without the zero padding, all first layers as one GEMM (summation orders).
 # 9: narrow first layers train unit-major on CPU. 8 was a build whose eager Adam misread
 # non-contiguous gradients (grouped stacks): never reused.
-CODE_VERSION = "11"
+CODE_VERSION = "12"
 RESULT = "result.json"  # frames, config, timings (ExperimentResult.to_payload)
 WEIGHTS = "weights.pt"  # final parameters per stage, members in the experiment's order
 TRAININGS_LOG = "trainings.log"
