@@ -134,6 +134,19 @@ def take(params: Params, members: Sequence[int]) -> Params:
     return [p[index] for p in params]
 
 
+def take_at_widths(params: Params, members: Sequence[int], hidden: Sequence[int]) -> Params:
+    """The sub-stack of ``members`` with its hidden layers cut to ``hidden`` units: the padding
+    beyond them dropped (exact when those members are at most that wide), contiguous."""
+    index = torch.tensor(list(members), device=params[0].device)
+    sizes = [params[0].shape[1], *hidden, params[-1].shape[-1]]
+    out: Params = []
+    for layer in range(len(params) // 2):
+        w, b = params[2 * layer], params[2 * layer + 1]
+        d_in, d_out = sizes[layer], sizes[layer + 1]
+        out += [w.index_select(0, index)[:, :d_in, :d_out], b.index_select(0, index)[:, :d_out]]
+    return [t.contiguous() for t in out]
+
+
 def derive_seed(*parts: int | str) -> int:
     """A 63-bit seed from labelled parts: two different part lists never give one seed.
 

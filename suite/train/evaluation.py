@@ -12,11 +12,11 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from suite.train.engine import (
-    CLASSES,
     Params,
     Subsets,
     forward,
     take,
+    take_at_widths,
     take_rows,
     training_sets,
 )
@@ -109,13 +109,5 @@ def unpadded(params: Params) -> list[tuple[Tensor, Params]]:
     parts = []
     for hidden, members in by_widths.items():
         index = torch.tensor(members, device=params[0].device)
-        sizes = [params[0].shape[1], *hidden, CLASSES]
-        part: Params = []
-        for i in range(layers):
-            w, b = params[2 * i], params[2 * i + 1]
-            part += [
-                w.index_select(0, index)[:, : sizes[i], : sizes[i + 1]].contiguous(),
-                b.index_select(0, index)[:, : sizes[i + 1]].contiguous(),
-            ]
-        parts.append((index, part))
+        parts.append((index, take_at_widths(params, members, hidden)))
     return parts

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 from torch import Tensor
 
-from suite.train.engine import BatchSchedule, Member, Params, Subsets, init_params
+from suite.train.engine import BatchSchedule, Member, Params, Subsets, init_params, take_at_widths
 from suite.train.layouts import StackPlan, UnitMajorFirst, WidthPacking
 from suite.train.replay import EpochRunner, IndexFeed
 from suite.train.steps import make_step
@@ -119,17 +119,15 @@ def train(
         return _Stack(members, active, start, x, y, subsets, batch_size, lr, engine, graphs)
 
     everyone = list(range(len(members)))
-    live = stack(everyone, initial)
-    finished: set[int] = set()
-    kept: Params | None = None  # every member's parameters, a finished one's as it finished
     every = checkpoint_every or max(1, epochs // 20)
     carry = [] if carry is None else carry
     state = checkpoint.load() if checkpoint is not None else None
-    if state is not None and state.get("active", everyone) != everyone:
-        live = stack(state["active"], _rows(initial, state["active"], members))
-    if state is not None:
-        finished = set(state.get("finished", []))
-        kept = [t.to(device) for t in state["kept"]] if state.get("kept") else None
+    state_of = state or {}
+    active = state_of.get("active", everyone)
+    live = stack(active, initial if active == everyone else _rows(initial, active, members))
+    finished: set[int] = set(state_of.get("finished", []))
+    # every member's parameters, a finished one's as it finished (None: nobody has)
+    kept = [t.to(device) for t in state_of["kept"]] if state_of.get("kept") else None
     start, stopped = _resume(state, live.step, live.schedule, carry)
 
     def padded() -> Params:
@@ -185,15 +183,8 @@ def train(
 
 def _rows(params: Params, rows: Sequence[int], members: Sequence[Member]) -> Params:
     """The members ``rows`` of a padded stack, padded only to the widest of them."""
-    index = torch.tensor(list(rows), device=params[0].device)
     widest = [max(w) for w in zip(*(members[i].hidden for i in rows), strict=True)]
-    sizes = [params[0].shape[1], *widest, params[-1].shape[-1]]
-    out: Params = []
-    for layer in range(len(params) // 2):
-        w, b = params[2 * layer], params[2 * layer + 1]
-        d_in, d_out = sizes[layer], sizes[layer + 1]
-        out += [w.index_select(0, index)[:, :d_in, :d_out], b.index_select(0, index)[:, :d_out]]
-    return [t.contiguous() for t in out]
+    return take_at_widths(params, rows, widest)
 
 
 class _Stack:
