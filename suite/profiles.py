@@ -227,17 +227,20 @@ CI = Profile(
         corruptions=(0.0, 0.2, 0.4, 0.6),
         sharpness_n=2000,
     ),
-    # Looks and caps: the first look at the seed counts the earlier stability runs needed
-    # (README "How stable are the verdicts"), one more look where a claim on the experiment
-    # can still be decided by more seeds, caps that keep the claims near 5 minutes on 2 cores.
-    # measures' claims need runs at their stopping criterion, which ci's 20-epoch cap does not
-    # reach: one look.
+    # Looks and caps, chosen by simulating each experiment's sequential looks with the effects
+    # and spreads the 20-set stability run measured (``python -m suite.stats.power.looks``;
+    # README "How stable are the verdicts"): the first look at the seed count the experiment's
+    # decided claims need, a last look (the cap) at which the claims near their decision line
+    # are decided in >= 95% of draws, caps that keep the claims within 5 minutes on 2 cores.
+    # Label corruption's first look is 6: its proportion claim cannot be supported at 3 seeds
+    # (3 of 3 give p 0.125). measures' claims need runs at their stopping criterion, which
+    # ci's 20-epoch cap does not reach: one look.
     looks={
         "random_labels": (10, 20),
         "width_sweep": (20,),
         "interpolation": (3, 6),
-        "batch_sweep": (3, 6),
-        "label_corruption": (3, 6),
+        "batch_sweep": (6, 10),
+        "label_corruption": (6, 12),
         "measures": (3,),
     },
 )

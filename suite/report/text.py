@@ -140,6 +140,7 @@ def looks_sentence(c: ClaimResult) -> str:
     first = f"first decided at look {decided}" if decided else "not decided at any look"
     why = {
         "decided": "every claim on the experiment was settled",
+        # written by versions with a futility stop; kept so their claims.json still reads
         "futile": "every claim left open would need more seeds than the cap (its rule's estimate)",
         "cap": "the profile's cap was reached",
     }.get(looks.get("stopped"), str(looks.get("stopped")))

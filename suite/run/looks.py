@@ -6,12 +6,16 @@ every claim on the experiment (``suite.stats.catalog.claims_on``) is decided on 
 so far at its alpha divided by the number of planned looks (Bonferroni over the looks: whatever
 look a claim's verdict is read at, its error rate stays <= its alpha). The experiment stops
 adding seeds when every claim on it is decided (SUPPORTED or REFUTED) or cannot be decided by
-more seeds (a premise its runs do not meet), or at its cap, the last look. It also stops early
-when every claim still open needs, by its own rule's estimate (``Decision.seeds_needed``), more
-seeds than the cap: a non-binding futility stop, which can only remove chances to reject, so
-Bonferroni's level holds; a claim whose rule cannot say how many seeds it needs keeps the
-experiment going. Each round is its own run-cache entry and checkpoint, so a stopped session
-resumes at the round it was in.
+more seeds (a premise its runs do not meet), or at its cap, the last look. Each round is its own
+run-cache entry and checkpoint, so a stopped session resumes at the round it was in.
+
+There is no futility stop on a rule's estimate of the seeds it needs (``Decision.seeds_needed``,
+which an earlier version used): at the first look that estimate comes from 3-6 noisy seeds, and
+stopping on it made the outcome depend on the draw. Simulated with the measured effects
+(``sensitivity-accuracy``: within-seed tau -0.4, sd 0.3; ``corruption-fit``: 2% of runs miss
+the budget at f = 0.8 and 1.0), looks (6, 10) and (6, 12) decide them in 97% and 99.7% of draws
+when the experiment goes on to its cap, against 64% and 78% with that stop (README "How stable
+are the verdicts").
 
 What each look found travels in ``result.extra["looks"]``: the planned seed counts, and per
 look taken its seeds and every claim's verdict; and why the experiment stopped.
@@ -30,7 +34,7 @@ from suite.train.frames import ExperimentResult
 from suite.train.seeds import SeedSet
 
 #: Why an experiment stopped adding seeds.
-DECIDED, FUTILE, CAP = "decided", "futile", "cap"
+DECIDED, CAP = "decided", "cap"
 
 
 def look_alpha(alpha: float, n_looks: int) -> float:
@@ -56,17 +60,6 @@ def settled(decision: Decision | str) -> bool:
     if isinstance(decision, str):
         return False
     return decision.verdict is not Verdict.INCONCLUSIVE or decision.premise_unmet is not None
-
-
-def futile(decision: Decision | str, cap: int) -> bool:
-    """Open, and by its rule's own estimate not decided by ``cap`` seeds: INCONCLUSIVE with
-    ``seeds_needed`` above the cap (None, "cannot say", is not futile)."""
-    return (
-        isinstance(decision, Decision)
-        and decision.verdict is Verdict.INCONCLUSIVE
-        and decision.seeds_needed is not None
-        and decision.seeds_needed > cap
-    )
 
 
 def merge(parts: Sequence[tuple[SeedSet, ExperimentResult]]) -> ExperimentResult:
@@ -122,7 +115,7 @@ def in_rounds(
     decide: Callable[[str, dict[str, pd.DataFrame], int], dict[str, Any]] = decide_all,
 ) -> ExperimentResult:
     """Experiment ``name`` trained round by round (``obtain`` trains or reads one round) until
-    every claim on it is settled, every open one is futile, or the last round is in; the merged
+    every claim on it is settled or the last round is in; the merged
     result, with its looks. ``decide`` (tests) replaces :func:`decide_all`."""
     parts: list[tuple[SeedSet, ExperimentResult]] = []
     taken: list[dict[str, Any]] = []
@@ -140,15 +133,6 @@ def in_rounds(
         open_claims = [cid for cid, d in decisions.items() if not settled(d)]
         if not open_claims:
             stopped = DECIDED
-            break
-        cap = rounds[-1].end
-        if k < len(rounds) and all(futile(decisions[cid], cap) for cid in open_claims):
-            stopped = FUTILE
-            say(
-                f"{name}: look {k} of {len(rounds)} at {seeds.end} seeds: "
-                f"{', '.join(open_claims)} would need more than the cap of {cap} seeds "
-                "(each rule's estimate); no more seeds"
-            )
             break
         if k < len(rounds):
             say(

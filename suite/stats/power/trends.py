@@ -96,7 +96,9 @@ def grid_draws(
             + level * rng.standard_normal((n, seeds, 1))
             + sd * rng.standard_normal((n, seeds, n_x))
         )
-        return tables(grid_static(seeds, xcol, grid), {ycol: y}, n)
+        # every simulated run has fitted: sharpness-batch's premise holds
+        static = {**grid_static(seeds, xcol, grid), "train_acc": np.ones(seeds * n_x)}
+        return tables(static, {ycol: y}, n)
 
     return draw
 
