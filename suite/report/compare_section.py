@@ -141,6 +141,7 @@ def comparison_figure(c: dict[str, Any]) -> Figure | None:
             ax.plot([stat], [y], "o", color=color, markersize=5, gid=f"{r['id']}-{side}")
         ax.set_yticks([0, 1], ["this run", "baseline"])
         ax.set_ylim(-0.6, 1.6)
+        ax.margins(x=0.08)
         ax.set_title(r["id"], fontsize=8, color="#C0392B" if r.get("moved") else "black")
         ax.tick_params(labelsize=7)
     for ax in axes[len(rows) :]:
