@@ -1,11 +1,13 @@
 """The command line: ``python -m suite fetch-data``, ``report``, ``stability``,
-``results-table`` and ``redecide``.
+``results-table``, ``redecide``, ``compare`` and ``drift-power``.
 
 ``fetch-data`` gets MNIST ready before a run (e.g. on a login node with network access, for GPU
 nodes without) and shows that it is the real thing; ``report`` renders a results directory to
 HTML; ``stability`` runs the claims on disjoint seed sets and counts how often each verdict
 repeats (``suite.stability``); ``redecide`` decides the claims again from a finished run's
-saved frames. Errors are one line on stderr and exit code 2.
+saved frames; ``compare`` sets two runs' claims side by side with a drift test, and
+``drift-power`` simulates that test's error rates. Errors are one line on stderr and exit
+code 2 (``compare`` refuses runs of another profile, seed base or device with exit 4).
 """
 
 from __future__ import annotations
@@ -133,6 +135,52 @@ def _parser() -> argparse.ArgumentParser:
     again.add_argument("results_dir", metavar="RESULTS_DIR", help="directory of a finished run")
     again.add_argument("--markdown", action="store_true", help="print the README's table")
     again.set_defaults(command=redecide_results)
+
+    compare = commands.add_parser(
+        "compare",
+        help="compare two report folders: changed verdicts and statistics that drifted",
+        description="Compare the claims of two finished runs (report folders): per claim the "
+        "verdict old -> new, the statistic and interval of each, and whether the statistic "
+        "moved more than the seeds explain (a two-sided two-sample test on the per-seed "
+        "values, Holm over the claims, family-wise alpha 0.05). Prints a table and writes "
+        "compare.json (into NEW unless --out). Exit 0, or 1 when --fail finds a change; "
+        "runs of another profile, seed base or device are refused (exit 4).",
+    )
+    compare.add_argument("old", metavar="OLD", help="the baseline's report folder")
+    compare.add_argument("new", metavar="NEW", help="the report folder to compare with it")
+    compare.add_argument("--out", metavar="DIR", help="where compare.json goes (default NEW)")
+    compare.add_argument(
+        "--fail",
+        choices=("verdict", "drift"),
+        help="exit 1 when a verdict changed (verdict) or also when a claim drifted (drift)",
+    )
+    compare.add_argument(
+        "--allow-mismatch",
+        action="store_true",
+        help="compare runs of another seed base or device too (the drift test stays valid; "
+        "a changed verdict may then be chance)",
+    )
+    compare.set_defaults(command=compare_folders)
+
+    power = commands.add_parser(
+        "drift-power",
+        help="simulate the drift test's family-wise false-positive rate and its power",
+        description="Draw two runs' per-seed values of every claim from one population (a "
+        "reference run's seed counts, means and spreads), compare them as `compare` does, "
+        "and print the share of comparisons that flag any claim; then each claim's power "
+        "at a known shift.",
+    )
+    power.add_argument(
+        "--claims",
+        default="reports/reference-ci/claims.json",
+        metavar="FILE",
+        help="claims.json whose claims are the populations (default reports/reference-ci)",
+    )
+    power.add_argument("--draws", type=int, default=2000, help="comparisons for the rate")
+    power.add_argument("--power-draws", type=int, default=500, help="comparisons per claim")
+    power.add_argument("--shift", type=float, default=2.0, help="the shift, in seed sds")
+    power.add_argument("--seed", type=int, default=0, help="seed of the generator")
+    power.set_defaults(command=drift_power)
     return parser
 
 
@@ -240,6 +288,49 @@ def redecide_results(args: argparse.Namespace) -> int:
     data = read_results(directory)
     claims = redecide(data)
     lines = markdown_table(claims, data.meta) if args.markdown else claims_table(claims)
+    print("\n".join(lines))
+    return 0
+
+
+def compare_folders(args: argparse.Namespace) -> int:
+    from suite.report.compare import (
+        BaselineError,
+        compare_runs,
+        load_baseline,
+        mismatch,
+        table_lines,
+        write_comparison,
+    )
+
+    try:
+        old_claims, old_meta = load_baseline(Path(args.old))
+        new_claims, new_meta = load_baseline(Path(args.new))
+    except BaselineError as error:
+        raise CommandError(str(error)) from None
+    why = mismatch(old_meta, new_meta)
+    if why is not None and not args.allow_mismatch:
+        print(f"error: not compared: {why} (--allow-mismatch compares anyway)", file=sys.stderr)
+        return 4
+    comparison = compare_runs(
+        old_claims, new_claims, old_meta, new_meta, old_label=args.old, new_label=args.new
+    )
+    print("\n".join(table_lines(comparison)))
+    print(f"written: {write_comparison(comparison, Path(args.out or args.new))}")
+    failed = comparison["verdict_changes"] if args.fail else 0
+    failed += comparison["drifts"] if args.fail == "drift" else 0
+    return 1 if failed else 0
+
+
+def drift_power(args: argparse.Namespace) -> int:
+    from suite.stats.power.drift import report_lines
+
+    claims = Path(args.claims)
+    if not claims.is_file():
+        raise CommandError(f"--claims: {claims} is not a file")
+    for name, value in (("--draws", args.draws), ("--power-draws", args.power_draws)):
+        if value < 1:
+            raise CommandError(f"{name} must be >= 1, got {value}")
+    lines = report_lines(claims, args.draws, args.power_draws, args.shift, args.seed)
     print("\n".join(lines))
     return 0
 

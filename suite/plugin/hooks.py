@@ -9,12 +9,16 @@ from pathlib import Path
 
 import pytest
 
+from suite.plugin.baseline import compare_with, gate_failures, save_baseline
 from suite.plugin.claim import EXPERIMENT_KEY, REFUTED_MARK, outcome
 from suite.plugin.options import SETTINGS_KEY, add_options, resolve, share_cpu_threads
 from suite.plugin.session import CLAIM_ATTR, EXPERIMENT_ATTR, SessionResults
 from suite.plugin.terminal import claims_table, compiles_line
 
 RESULTS_KEY = pytest.StashKey[SessionResults]()
+COMPARISON_KEY = pytest.StashKey[dict]()
+GATE_KEY = pytest.StashKey[list]()
+SAVED_KEY = pytest.StashKey[Path]()
 SENT_KEY = pytest.StashKey[set]()
 WRITTEN_KEY = pytest.StashKey[Path]()
 RECORDED = (
@@ -102,6 +106,15 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
         terminalreporter.section("generalization claims")
         for line in claims_table(claims):
             terminalreporter.write_line(line)
+    comparison = config.stash.get(COMPARISON_KEY, None)
+    if comparison is not None:
+        from suite.report.compare import table_lines
+
+        terminalreporter.section("generalization: compared with the baseline")
+        for line in table_lines(comparison):
+            terminalreporter.write_line(line)
+    for line in config.stash.get(GATE_KEY, []):
+        terminalreporter.write_line(f"generalization: FAILED: {line}", red=True, bold=True)
     if config.stash[SETTINGS_KEY].engine == "compiled" and "torch" in sys.modules:
         from suite.train.steps import compiles
 
@@ -114,18 +127,33 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         return
     results = config.stash[RESULTS_KEY]
     settings = config.stash[SETTINGS_KEY]
-    if not results.claims or settings.report is None:
+    if not results.claims:
         return
-    from suite.report import write_report  # matplotlib is imported only when a report is due
+    claims, experiments = results.ordered_claims(), list(results.experiments.values())
+    meta = results.meta(settings, command=" ".join(["pytest", *sys.argv[1:]]), root=config.rootpath)
+    comparison = None
+    if settings.baseline is not None:
+        comparison = compare_with(settings.baseline, claims, meta)
+        config.stash[COMPARISON_KEY] = comparison
+    if settings.report is not None:
+        from suite.report import write_report  # matplotlib is imported only when a report is due
 
-    meta = results.meta(settings, command=" ".join(["pytest", *sys.argv[1:]]))
-    config.stash[WRITTEN_KEY] = write_report(
-        results.ordered_claims(), list(results.experiments.values()), meta, settings.report
-    )
+        config.stash[WRITTEN_KEY] = write_report(
+            claims, experiments, meta, settings.report, comparison=comparison
+        )
+    if settings.save is not None:
+        config.stash[SAVED_KEY] = save_baseline(settings.save, claims, experiments, meta)
+    failures = gate_failures(claims, comparison, settings.compare_fail, settings.require_decided)
+    config.stash[GATE_KEY] = failures
+    if failures and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     written = config.stash.get(WRITTEN_KEY, None)
     reporter = config.pluginmanager.get_plugin("terminalreporter")
+    saved = config.stash.get(SAVED_KEY, None)
+    if saved is not None and reporter is not None:
+        reporter.write_line(f"generalization baseline saved: {saved}")
     if written is not None and reporter is not None:
         reporter.write_line(f"generalization report: {written}")

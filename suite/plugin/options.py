@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from suite.plugin.baseline import FAIL_ON, BaselineError, baseline_path, known_claim
 from suite.profiles import PROFILES, Profile, get_profile
 from suite.run.ray_executor import installed as ray_installed
 
@@ -59,7 +60,23 @@ _OPTIONS = [
         str(DEFAULT_REPORT),
         "HTML report path, or 'none' (default reports/latest/index.html)",
     ),
+    ("gen_save", "", "keep this run's claims as the baseline NAME (reports/baselines/NAME/)"),
+    (
+        "gen_compare",
+        "",
+        "compare this run with a baseline: a NAME under reports/baselines/ or a report folder",
+    ),
+    (
+        "gen_compare_fail",
+        "",
+        "with --gen-compare, fail the run when a verdict changed (verdict) or when a verdict "
+        "changed or a claim drifted beyond its seeds (drift)",
+    ),
 ]
+REQUIRE_HELP = (
+    "claim ids that must be decided: the run fails when one of them ends INCONCLUSIVE or "
+    "does not run (several ids, or a comma-separated list)"
+)
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -68,6 +85,16 @@ def add_options(parser: pytest.Parser) -> None:
         flag = "--" + name.replace("_", "-")
         group.addoption(flag, dest=name, default=None, help=help_text)
         parser.addini(name, help=help_text, default=default)
+    group.addoption(
+        "--gen-require-decided",
+        dest="gen_require_decided",
+        nargs="+",
+        action="extend",
+        default=None,
+        metavar="ID",
+        help=REQUIRE_HELP,
+    )
+    parser.addini("gen_require_decided", help=REQUIRE_HELP, type="args", default=[])
     group.addoption(
         "--gen-fresh",
         action="store_true",
@@ -90,6 +117,11 @@ class Settings:
     engine: str = "eager"
     executor: str = "local"
     ray_address: str = ""
+    # Baselines (issue 27): where this run is kept, what it is compared with, what fails it.
+    save: Path | None = None
+    baseline: Path | None = None
+    compare_fail: str | None = None
+    require_decided: tuple[str, ...] = ()
 
     @property
     def profile_name(self) -> str:
@@ -161,6 +193,7 @@ def resolve(config: pytest.Config, worker_index: int | None = None) -> Settings:
         _require_writable(report.parent, "--gen-report")
 
     device = _device(_value(config, "gen_device"), worker_index)
+    baseline = _baseline(config, profile.name, seed_base, device)
     return Settings(
         profile=profile,
         device=device,
@@ -172,7 +205,66 @@ def resolve(config: pytest.Config, worker_index: int | None = None) -> Settings:
         engine=_engine(_value(config, "gen_engine"), device),
         executor=_executor(_value(config, "gen_executor")),
         ray_address=_value(config, "gen_ray_address").strip(),
+        save=_save(config),
+        baseline=baseline,
+        compare_fail=_compare_fail(_value(config, "gen_compare_fail")),
+        require_decided=_require_decided(config),
     )
+
+
+def _save(config: pytest.Config) -> Path | None:
+    name = _value(config, "gen_save").strip()
+    if not name:
+        return None
+    try:
+        path = baseline_path(config.rootpath, name, for_saving=True)
+    except BaselineError as exc:
+        raise pytest.UsageError(f"--gen-save: {exc}") from None
+    _require_writable(path, "--gen-save")
+    return path
+
+
+def _baseline(config: pytest.Config, profile: str, seed_base: int, device: str) -> Path | None:
+    """The baseline folder to compare with, checked now: a missing one, or one of another
+    profile, seed base or device, stops the run before anything is trained or written."""
+    text = _value(config, "gen_compare").strip()
+    if not text:
+        return None
+    from suite.report.compare import load_baseline, mismatch  # the report's imports: only now
+
+    try:
+        path = baseline_path(config.rootpath, text)
+        _, meta = load_baseline(path)
+    except ValueError as exc:  # BaselineError, or a folder that is not a run
+        raise pytest.UsageError(f"--gen-compare: {exc}") from None
+    why = mismatch(meta, {"profile": profile, "seed_base": seed_base, "device": device})
+    if why is not None:
+        raise pytest.UsageError(f"--gen-compare: baseline {path} not compared: {why}")
+    return path
+
+
+def _compare_fail(text: str) -> str | None:
+    text = text.strip().lower()
+    if text in ("", "none"):
+        return None
+    if text not in FAIL_ON:
+        raise pytest.UsageError(f"--gen-compare-fail must be verdict or drift, got {text!r}")
+    return text
+
+
+def _require_decided(config: pytest.Config) -> tuple[str, ...]:
+    given = config.getoption("gen_require_decided")
+    items = given if given is not None else config.getini("gen_require_decided")
+    ids = tuple(
+        dict.fromkeys(i.strip() for item in items for i in str(item).split(",") if i.strip())
+    )
+    unknown = [i for i in ids if not known_claim(i)]
+    if unknown:
+        raise pytest.UsageError(
+            f"--gen-require-decided: {', '.join(map(repr, unknown))} is not a claim id in "
+            "suite/stats/catalog.py"
+        )
+    return ids
 
 
 def _executor(requested: str) -> str:

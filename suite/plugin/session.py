@@ -6,10 +6,13 @@ the test reports carry, so the same code path serves serial and parallel runs.
 
 from __future__ import annotations
 
+import os
 import platform
+import subprocess
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 from suite import __version__
@@ -37,12 +40,16 @@ class SessionResults:
         if payload and payload["name"] not in self.experiments:
             self.experiments[payload["name"]] = ExperimentResult.from_payload(payload)
 
-    def meta(self, settings: Settings, command: str) -> dict[str, Any]:
-        """The report header's facts: what ran, where, with which versions, for how long."""
+    def meta(self, settings: Settings, command: str, root: Path | None = None) -> dict[str, Any]:
+        """The report header's facts: what ran (and from which commit of ``root``), where, with
+        which versions, for how long."""
         import torch
 
         cuda = settings.device.startswith("cuda")
+        commit, dirty = git_commit(root) if root is not None else (None, None)
         return {
+            "commit": commit,
+            "commit_dirty": dirty,
             "profile": settings.profile_name,
             "seeds": settings.profile.seeds,
             "seed_base": settings.seed_base,
@@ -60,3 +67,28 @@ class SessionResults:
 
     def ordered_claims(self) -> list[ClaimResult]:
         return sorted(self.claims.values(), key=lambda c: c.nodeid)
+
+
+def git_commit(root: Path) -> tuple[str | None, bool | None]:
+    """The commit ``root`` is checked out at and whether tracked files differ from it; from
+    CI's variables where git cannot say (an exported tree), else (None, None)."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10
+        )
+        if head.returncode == 0:
+            status = subprocess.run(
+                ["git", "status", "--porcelain", "--untracked-files=no"],
+                cwd=root,
+                capture_output=True,
+                text=True,
+                timeout=30,
+            )
+            dirty = bool(status.stdout.strip()) if status.returncode == 0 else None
+            return head.stdout.strip(), dirty
+    except (OSError, subprocess.SubprocessError):
+        pass
+    for name in ("GITHUB_SHA", "CI_COMMIT_SHA", "GIT_COMMIT"):
+        if os.environ.get(name):
+            return os.environ[name], None
+    return None, None

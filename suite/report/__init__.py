@@ -27,10 +27,13 @@ def write_report(
     experiments: list[ExperimentResult],
     meta: dict[str, Any],
     html_path: Path,
+    comparison: dict[str, Any] | None = None,
 ) -> Path:
-    """Writes ``html_path`` and, beside it, claims.json, run.json and one CSV per frame."""
+    """Writes ``html_path`` and, beside it, claims.json, run.json and one CSV per frame (and
+    compare.json with ``comparison``, a :func:`suite.report.compare.compare_runs` object)."""
     html_path = Path(html_path)
-    write_results(ReportData(list(claims), list(experiments), dict(meta or {})), html_path.parent)
+    data = ReportData(list(claims), list(experiments), dict(meta or {}), comparison=comparison)
+    write_results(data, html_path.parent)
     return render_from_results(html_path.parent, html_path)
 
 

@@ -5,6 +5,7 @@ Layout (all beside the HTML file)::
     claims.json                 one object per claim, in recorded order
     <experiment>_<frame>.csv    every frame of every experiment (every number a figure shows)
     run.json                    meta, and per experiment its config, timings and CSV file names
+    compare.json                the comparison with a baseline run, when one was given
 
 JSON is strict (no NaN): non-finite numbers inside details, config and meta are written as the
 strings "nan", "inf" and "-inf"; a claim's statistic and p are written as null.
@@ -24,12 +25,14 @@ import numpy as np
 import pandas as pd
 
 from suite.report.model import ReportData, normalize_meta
+from suite.stats.seed_values import seed_values
 from suite.stats.verdicts import ClaimResult, Verdict
 from suite.train.frames import ExperimentResult
 
 CLAIMS_FILE = "claims.json"
 RUN_FILE = "run.json"
 STABILITY_FILE = "stability.json"  # shown when present (``python -m suite stability`` writes one)
+COMPARE_FILE = "compare.json"  # a comparison with a baseline run (``suite.report.compare``)
 FORMAT_VERSION = 1
 
 
@@ -95,6 +98,8 @@ def claim_to_json(c: ClaimResult) -> dict[str, Any]:
         "premise_unmet": c.premise_unmet,
         "looks": jsonable(c.looks),
         "details": jsonable(c.details),
+        "seed_values": jsonable(c.seed_values),
+        "seed_scale": c.seed_scale,
     }
 
 
@@ -130,7 +135,21 @@ def claim_from_json(d: dict[str, Any]) -> ClaimResult:
         seeds_needed=None if d.get("seeds_needed") is None else int(d["seeds_needed"]),
         premise_unmet=d.get("premise_unmet"),
         looks=d.get("looks") or {},
+        **_seed_values(d),
     )
+
+
+def _seed_values(d: dict[str, Any]) -> dict[str, Any]:
+    """The claim's per-seed values; read from its details where a file predates them."""
+    values, scale = d.get("seed_values"), d.get("seed_scale")
+    if values is None:
+        details = d.get("details") or {}
+        found = seed_values(str(details.get("rule", "")), details)
+        if found is not None:
+            values, scale = list(found.values), found.scale
+    if values is None:
+        return {"seed_values": None, "seed_scale": None}
+    return {"seed_values": [float(v) for v in values], "seed_scale": scale}
 
 
 def _interval(v: Any) -> list[float] | None:
@@ -182,6 +201,10 @@ def write_results(data: ReportData, results_dir: Path) -> None:
         "experiments": experiments,
     }
     _dump(results_dir / RUN_FILE, run)
+    if data.comparison is not None:
+        _dump(results_dir / COMPARE_FILE, jsonable(data.comparison))
+    else:  # a comparison left by an earlier run would be shown as this run's
+        (results_dir / COMPARE_FILE).unlink(missing_ok=True)
 
 
 def read_stability(path: Path) -> dict[str, Any]:
@@ -222,9 +245,13 @@ def read_results(results_dir: Path, stability: Path | None = None) -> ReportData
         )
     if stability is None and (results_dir / STABILITY_FILE).is_file():
         stability = results_dir / STABILITY_FILE
+    compare_path = results_dir / COMPARE_FILE
     return ReportData(
         claims=claims,
         experiments=experiments,
         meta=run.get("meta") or {},
         stability=read_stability(stability) if stability is not None else None,
+        comparison=json.loads(compare_path.read_text(encoding="utf-8"))
+        if compare_path.is_file()
+        else None,
     )

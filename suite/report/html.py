@@ -11,6 +11,7 @@ from collections import Counter
 from typing import Any
 
 from suite.report import figures, plotting, text
+from suite.report.compare_section import comparison_section
 from suite.report.markup import (
     badge,
     claim_anchors,
@@ -64,8 +65,9 @@ def _header(data: ReportData, meta: dict[str, Any]) -> str:
     )
 
 
-def _toc(sections: list[Section], stability: bool = False) -> str:
+def _toc(sections: list[Section], stability: bool = False, comparison: bool = False) -> str:
     links = [("claims", "Claims")]
+    links += [("comparison", "Comparison")] if comparison else []
     links += [("stability", "Stability")] if stability else []
     links += [("exp-" + slug(s.name), s.title) for s in sections]
     links += [
@@ -313,8 +315,13 @@ def render_html(data: ReportData) -> str:
     body = "".join(
         [
             _header(data, meta),
-            _toc(sections, stability=data.stability is not None),
+            _toc(
+                sections,
+                stability=data.stability is not None,
+                comparison=data.comparison is not None,
+            ),
             f'<section id="claims"><h2>Claims</h2>{claims_table(data.claims)}</section>',
+            comparison_section(data.comparison) if data.comparison is not None else "",
             stability_section(data.stability) if data.stability is not None else "",
             *(_section(s, anchors) for s in sections),
             _configuration(data.experiments),

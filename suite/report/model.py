@@ -29,6 +29,7 @@ META_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "seed_base": ("Seed base", ()),
     "seed_ids": ("Seed ids", ()),
     "device": ("Device", ()),
+    "commit": ("Commit", ("git_commit",)),
     "torch_version": ("PyTorch", ("torch",)),
     "suite_version": ("Suite", ("suite", "version")),
     "python_version": ("Python", ("python",)),
@@ -77,6 +78,8 @@ class ReportData:
     meta: dict[str, Any]
     # A stability summary (``suite.stability``, stability.json) to show beside the claims.
     stability: dict[str, Any] | None = None
+    # A comparison with a baseline run (``suite.report.compare``, compare.json) to show.
+    comparison: dict[str, Any] | None = None
 
     def sections(self) -> list[Section]:
         """Homework experiments in homework order, then others as recorded, then experiments that

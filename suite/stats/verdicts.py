@@ -12,6 +12,8 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from suite.stats.seed_values import seed_values
+
 
 class Verdict(str, enum.Enum):
     """What the data says about a claim (DESIGN.md section 2).
@@ -126,6 +128,10 @@ class ClaimResult:
     # The sequential looks of the claim's experiment: the planned seed counts, the claim's
     # verdict at each look taken, the look it was first decided at, and why seeding stopped.
     looks: dict[str, Any] = field(default_factory=dict)
+    # The per-seed values the statistic is the mean or share of, and the scale a comparison of
+    # two runs tests them on (``suite.stats.seed_values``); None where the data gave none.
+    seed_values: list[float] | None = None
+    seed_scale: str | None = None
 
     @classmethod
     def of(
@@ -140,6 +146,7 @@ class ClaimResult:
         """The record of ``decision`` for ``claim``; ``where`` holds the run's fields (profile,
         device, seconds, experiment, seed_base, nodeid, looks)."""
         reason = decision.reason
+        per_seed = seed_values(decision.rule, decision.details)
         if decision.verdict is Verdict.INCONCLUSIVE and decision.seeds_needed:
             reason = f"{reason}; about {decision.seeds_needed} seeds would decide it"
         return cls(
@@ -158,6 +165,8 @@ class ClaimResult:
             margin=decision.margin if decision.margin is not None else margin,
             seeds_needed=decision.seeds_needed,
             premise_unmet=decision.premise_unmet,
+            seed_values=None if per_seed is None else list(per_seed.values),
+            seed_scale=None if per_seed is None else per_seed.scale,
             **where,
         )
 

@@ -337,6 +337,7 @@ def lower_barrier(
                 f"barrier_{lower}": floats(b_low[k]),
                 f"barrier_{higher}": floats(b_high[k]),
                 "mean_difference": float(diff[k].mean()),
+                "per_seed_difference": floats(diff[k]),
             }
             for k, name in enumerate(accs)
         },

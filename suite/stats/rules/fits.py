@@ -166,6 +166,7 @@ def seeds_fitting_every_group(
             "runs": n,
             "latest_fit_epoch": py(np.nanmax(done)) if np.isfinite(done).any() else None,
         }
+    fitted_per_seed = {str(py(k)): [float(v) for v in ok[keys == k]] for k in groups}
     shares = np.array([v["fitted"] / v["runs"] for v in per_group.values()])
     worst = int(np.argmin(shares))
     worst_key = list(per_group)[worst]
@@ -197,5 +198,11 @@ def seeds_fitting_every_group(
         n_seeds=n_seeds,
         reason=why,
         **_evidence(verdict, interval, hits, n, share, alpha),
-        details={"per_" + group: per_group, "runs_not_fitted": int((~ok).sum()), "share": share},
+        details={
+            "per_" + group: per_group,
+            "runs_not_fitted": int((~ok).sum()),
+            "share": share,
+            # each run's 0/1 outcome per group (one run per seed): what two runs compare
+            "fitted_per_seed": fitted_per_seed,
+        },
     )

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from suite.stats.rules._data import Table, column, labels, need_seeds, py
+from suite.stats.rules._data import Table, column, floats, labels, need_seeds, py
 from suite.stats.rules.significance import stratified_kendall, t_interval
 from suite.stats.verdicts import Decision, Verdict
 
@@ -111,7 +111,13 @@ def within_each_axis(
         n_runs=int(m.size),
         n_seeds=len(np.unique(seeds)),
         reason=reason,
-        details={"measure": measure, "target": target, "axes": per_axis, "granulated_tau": tau},
+        details={
+            "measure": measure,
+            "target": target,
+            "axes": per_axis,
+            "granulated_tau": tau,
+            "per_seed_tau": floats(granulated),  # each seed's mean over axes
+        },
         interval=interval,
         interval_level=1 - 2 * alpha,
         seeds_needed=seeds_needed,
