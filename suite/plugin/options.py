@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from suite.profiles import PROFILES, Profile, get_profile
-from suite.run.ray_executor import installed as ray_installed
+from suite.run.extras import ray_installed
 
 if TYPE_CHECKING:
     from suite.train.seeds import SeedSet
