@@ -119,8 +119,7 @@ def gen_executor(
     executor.start(plan, lambda name: obtain(name, gen_settings, mnist, config, messages.say))
     yield executor
     messages.stopped.set()
-    if hasattr(executor, "cancel"):
-        executor.cancel()
+    executor.cancel()
 
 
 def job_spec(

@@ -15,7 +15,7 @@ import pytest
 
 from suite.plugin.baseline import FAIL_ON, BaselineError, baseline_path, known_claim
 from suite.profiles import PROFILES, Profile, get_profile
-from suite.run.ray_executor import installed as ray_installed
+from suite.run.extras import ray_installed
 
 if TYPE_CHECKING:
     from suite.train.seeds import SeedSet

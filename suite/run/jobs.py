@@ -43,7 +43,8 @@ class JobSpec:
 
     @property
     def key(self) -> str:
-        """The run-cache entry: settings, seeds, data, device name and engine mode."""
+        """The run-cache entry: settings, seeds, data, device name, engine mode, the CPU threads
+        it trains with and the code (``suite.train.cache.cache_key``)."""
         return cache_key(
             self.name,
             self.config_dict,
@@ -51,7 +52,20 @@ class JobSpec:
             self.checksum,
             device_name(self.device),
             self.engine,
+            self.cpu_threads,
         )
+
+    @property
+    def cpu_threads(self) -> int | None:
+        """The threads a CPU job trains with (this process's count where not set); None on
+        a GPU."""
+        if self.device.startswith("cuda"):
+            return None
+        if self.threads is not None:
+            return self.threads
+        import torch
+
+        return torch.get_num_threads()
 
     @property
     def checkpoints(self) -> Checkpoints:

@@ -79,6 +79,9 @@ class Executor(Protocol):
     def result(self, name: str) -> Any:
         """The result of a planned experiment, waiting for it; errors are raised here."""
 
+    def cancel(self) -> None:
+        """Drop what has not started (the session is ending); a running job may finish."""
+
 
 class LazyExecutor:
     """Runs an experiment when it is first asked for, once; what the CPU path always did."""
@@ -98,6 +101,9 @@ class LazyExecutor:
             if name not in self._done:
                 self._done[name] = self._run(name)
             return self._done[name]
+
+    def cancel(self) -> None:
+        """Nothing runs ahead of a request, so there is nothing to drop."""
 
 
 class StreamExecutor:

@@ -18,7 +18,6 @@ reaches the claim as it would locally (INCONCLUSIVE).
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import os
 from collections.abc import Callable
 from typing import Any
@@ -31,14 +30,6 @@ from suite.train.frames import ExperimentResult
 #: Retries of a task whose worker died (Ray's default is 3; said here because the design
 #: relies on it).
 MAX_RETRIES = 3
-
-
-def installed() -> bool:
-    """Whether Ray (the extra ``ray``) is installed. A directory named ``ray`` in the working
-    directory (Ray's own temporary directory is /tmp/ray) is a namespace package to
-    ``find_spec``, not Ray: it has no origin."""
-    spec = importlib.util.find_spec("ray")
-    return spec is not None and spec.origin is not None
 
 
 def _train_remotely(spec: JobSpec, progress: Any = None) -> ExperimentResult:

@@ -1,13 +1,16 @@
 """A content-addressed run cache: an experiment trains once per configuration, ever.
 
 The key hashes everything the numbers depend on: the experiment's settings, the seed ids (so the
-seed base and count), the dataset checksum, the device type and ``CODE_VERSION`` (bump it when
-training code changes what it computes). An entry is a directory holding ``result.json``
-(frames, config, timings), ``weights.pt`` (final parameters of every trained stack, read back
-with ``torch.load(weights_only=True)``) and ``manifest.json`` (the SHA-256 of each). It is written
-under a temporary name and renamed into place, so a crash never leaves a half entry that looks
-whole, and an entry it replaces is kept until the new one is in place. A file lock per key makes
-parallel workers train once: the first trains, the others wait and read.
+seed base and count), the dataset checksum, the device's name, the engine mode, the CPU threads
+(they decide summation orders), torch's version and the code itself
+(:func:`suite.train.source.code_digest`: every module an experiment runs, without its comments
+and docstrings), so an entry can never stand in for a result of other code. An entry is a
+directory holding ``result.json`` (frames, config, timings), ``weights.pt`` (final parameters of
+every trained stack, read back with ``torch.load(weights_only=True)``) and ``manifest.json``
+(the SHA-256 of each). It is written under a temporary name and renamed into place, so a crash
+never leaves a half entry that looks whole, and an entry it replaces is kept until the new one
+is in place. A file lock per key makes parallel workers train once: the first trains, the
+others wait and read.
 """
 
 from __future__ import annotations
@@ -27,13 +30,8 @@ import torch
 from filelock import FileLock
 
 from suite.train.frames import ExperimentResult
+from suite.train.source import code_digest
 
-# 12: so do the measures grid's stopped runs (their weights are as they stopped). 11: label
-# corruption's fitted runs leave the stack (the others train on in a smaller one).
-# 10: evaluation without the zero padding, all first layers as one GEMM (summation orders).
-# 9: narrow first layers train unit-major on CPU. 8 was a build whose eager Adam misread
-# non-contiguous gradients (grouped stacks): never reused.
-CODE_VERSION = "12"
 RESULT = "result.json"  # frames, config, timings (ExperimentResult.to_payload)
 WEIGHTS = "weights.pt"  # final parameters per stage, members in the experiment's order
 TRAININGS_LOG = "trainings.log"
@@ -50,11 +48,13 @@ def cache_key(
     dataset: str,
     device: str,
     engine: str = "eager",
+    threads: int | None = None,
 ) -> str:
     """The entry of ``name`` trained with ``config`` on the seeds ``seed_ids`` (``SeedSet.ids``).
 
     ``device`` is the device's name (``suite.train.training.device_name``: the GPU or CPU model), so
-    numbers from two processors, or from the two engine modes, never stand in for each other.
+    numbers from two processors, or from the two engine modes, never stand in for each other;
+    ``threads`` the CPU threads it trains with (None on a GPU).
     """
     blob = json.dumps(
         {
@@ -64,7 +64,9 @@ def cache_key(
             "dataset": dataset,
             "device": device,
             "engine": engine,
-            "code": CODE_VERSION,
+            "threads": threads,
+            "torch": torch.__version__,
+            "code": code_digest(),
         },
         sort_keys=True,
     )

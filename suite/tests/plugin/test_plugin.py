@@ -35,7 +35,7 @@ from suite.data.idx import MnistUnavailable
 from suite.data.splits import load_mnist
 from suite.experiments import run_width_sweep
 from suite.profiles import WidthSweep
-from suite.run.ray_executor import installed as ray_installed
+from suite.run.extras import ray_installed
 from suite.stats.verdicts import Verdict
 
 TINY_CONFTEST = '''

@@ -94,3 +94,25 @@ def test_the_stream_executor_starts_every_job_and_relays_progress_on_the_waiting
     assert printed  # the waiting thread was handed the chance to print
     with pytest.raises(KeyError, match="measures is not in the plan"):
         executor.result("measures")
+
+
+def test_every_executor_can_be_cancelled():
+    # the session's teardown cancels whatever executor it has, without asking first
+    from suite.run import plan
+    from suite.run.ray_executor import RayExecutor
+
+    for cls in (plan.LazyExecutor, plan.StreamExecutor, RayExecutor):
+        assert callable(getattr(cls, "cancel", None)), cls.__name__
+    plan.LazyExecutor().cancel()
+
+
+def test_validating_the_options_imports_neither_ray_nor_torch():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, suite.plugin.options as o; o.ray_installed(); "
+        "print(sorted(m for m in ('torch', 'ray') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -69,7 +69,7 @@ def test_a_directory_named_ray_is_not_ray(monkeypatch, tmp_path):
     import importlib.machinery
     import importlib.util
 
-    from suite.run.ray_executor import installed
+    from suite.run.extras import ray_installed as installed
 
     (tmp_path / "ray").mkdir()
     folder = importlib.machinery.PathFinder.find_spec("ray", [str(tmp_path)])

@@ -138,7 +138,7 @@ def test_corrupt_weights_are_detected_and_recomputed(tmp_path):
     assert float(got.frames["epochs"]["test_acc"][0]) == 0.25
 
 
-def test_the_key_separates_engine_modes_and_processors():
+def test_the_key_separates_engine_modes_processors_and_thread_counts():
     from suite.train.cache import cache_key
     from suite.train.training import device_name
 
@@ -151,5 +151,6 @@ def test_the_key_separates_engine_modes_and_processors():
         cache_key(*args, "cpu:another model", "eager"),
         cache_key(*args, "cuda:NVIDIA H200", "compiled"),
     }
-    assert len(keys) == 4
+    keys |= {cache_key(*args, cpu, "eager", 1), cache_key(*args, cpu, "eager", 2)}
+    assert len(keys) == 6
     assert cache_key(*args, cpu, "eager") == cache_key(*args, cpu, "eager")
