@@ -27,6 +27,13 @@ MUST_MATCH = ("profile", "seed_base", "device")
 RUN_FACTS = ("commit", "profile", "seed_base", "device", "suite_version", "torch_version", "date")
 
 
+#: Details that say where a rule measured its per-seed values. Two runs that measured them
+#: elsewhere are not compared seed by seed: at ``ci`` random labels stop once every seed of the
+#: run fits, so each run's rises are all taken at its own final epoch, a value its seeds share
+#: (on 20 disjoint seed sets the rise moved between runs far beyond its seeds' spread).
+MEASURED_AT = ("final_epoch",)
+
+
 class BaselineError(ValueError):
     """A baseline that cannot be compared with (missing, unreadable, or another kind of run)."""
 
@@ -119,6 +126,11 @@ def _change(old: ClaimResult | None, new: ClaimResult | None) -> dict[str, Any]:
     if old.seed_scale != new.seed_scale:
         row["note"] = f"seed values on other scales ({old.seed_scale} vs {new.seed_scale})"
         return row
+    for key in MEASURED_AT:
+        where = (old.details.get(key), new.details.get(key))
+        if None not in where and where[0] != where[1]:
+            row["note"] = f"measured at another {key} ({where[0]} vs {where[1]}): not comparable"
+            return row
     test = drift_test(old.seed_values, new.seed_values, str(new.seed_scale))
     row.update(
         scale=new.seed_scale,

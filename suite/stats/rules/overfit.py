@@ -127,6 +127,8 @@ def overfits(
         reason=f"mean rise {rise.mean():.3g} nats, mean train fall {fall.mean():.3g} nats",
         details={
             "min_epoch": [py(epochs[i]) for i in i_min],
+            # the rises are measured here: runs that end elsewhere have other rises
+            "final_epoch": py(epochs[-1]),
             "rise": floats(rise),
             "fall": floats(fall),
             "halves_tested": [[py(seeds[i]) for i in t] for t, _ in folds],

@@ -138,3 +138,35 @@ def test_a_report_written_without_a_comparison_drops_an_old_compare_json(two_run
     assert main(["compare", str(old), str(new)]) == 0
     write_results(read_results(old), new)  # no comparison this time
     assert not (new / COMPARE_FILE).exists()
+
+
+def test_rises_measured_at_another_final_epoch_are_not_compared(two_runs):
+    # at ci random labels stop once every seed of the run fits: all its rises share that epoch
+    old, new = two_runs
+
+    def ended_at(epoch: int):
+        def edit(c: dict) -> None:
+            if c["id"] == "random-labels-overfit":
+                c["details"]["final_epoch"] = epoch
+
+        return edit
+
+    edit_claims(old, ended_at(480))
+    edit_claims(new, ended_at(620))
+    edit_claims(new, shift_overfit)
+    (c_old, m_old), (c_new, m_new) = load_baseline(old), load_baseline(new)
+    row = next(
+        r
+        for r in compare_runs(c_old, c_new, m_old, m_new)["claims"]
+        if r["id"] == "random-labels-overfit"
+    )
+    assert row["p"] is None and not row["drift"]
+    assert "final_epoch (480 vs 620)" in row["note"]
+    edit_claims(new, ended_at(480))  # the same end: compared, and the shift found
+    (c_new, m_new) = load_baseline(new)
+    row = next(
+        r
+        for r in compare_runs(c_old, c_new, m_old, m_new)["claims"]
+        if r["id"] == "random-labels-overfit"
+    )
+    assert row["drift"]
