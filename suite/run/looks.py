@@ -10,12 +10,10 @@ more seeds (a premise its runs do not meet), or at its cap, the last look. Each 
 run-cache entry and checkpoint, so a stopped session resumes at the round it was in.
 
 There is no futility stop on a rule's estimate of the seeds it needs (``Decision.seeds_needed``,
-which an earlier version used): at the first look that estimate comes from 3-6 noisy seeds, and
-stopping on it made the outcome depend on the draw. Simulated with the measured effects
-(``sensitivity-accuracy``: within-seed tau -0.4, sd 0.3; ``corruption-fit``: 2% of runs miss
-the budget at f = 0.8 and 1.0), looks (6, 10) and (6, 12) decide them in 97% and 99.7% of draws
-when the experiment goes on to its cap, against 64% and 78% with that stop (README "How stable
-are the verdicts").
+which an earlier version used): at the first look that estimate comes from 3-6 noisy seeds,
+and stopping on it made the outcome depend on the draw (in the first 20-set stability run
+``corruption-fit`` stopped at 3 seeds, inconclusive, in 3 sets after one early miss). The looks
+themselves are chosen by simulating them (``suite.stats.power.looks``).
 
 What each look found travels in ``result.extra["looks"]``: the planned seed counts, and per
 look taken its seeds and every claim's verdict; and why the experiment stopped.
