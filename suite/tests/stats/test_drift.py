@@ -75,11 +75,7 @@ def test_every_claims_seed_values_average_to_its_statistic():
     """Read from the committed reference run's details: the one place that knows each rule."""
     claims = read_results(REFERENCE).claims
     found = {c.claim: c for c in claims if c.seed_values is not None}
-    # the granulated claims were written before their rule kept its per-seed values
-    assert set(found) == {c.claim for c in claims} - {
-        "sensitivity-granulated",
-        "sharpness-granulated",
-    }
+    assert set(found) == {c.claim for c in claims}  # every rule keeps its per-seed values
     for c in found.values():
         assert np.mean(c.seed_values) == pytest.approx(c.statistic, rel=1e-9, abs=1e-12), c.claim
         assert c.n_seeds in (len(c.seed_values), 0) or c.seed_scale == "share", c.claim
