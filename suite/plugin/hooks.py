@@ -77,8 +77,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     result = outcome(item, call, report, item.config.stash[SETTINGS_KEY])
     if result is None:
         return report
-    record = result.to_dict()
-    item.user_properties.extend((k, record[k]) for k in RECORDED)  # JUnit reads teardown's
+    record = result.to_json()
+    properties = {**record, "claim": record["id"], "p_value": record["p"]}
+    item.user_properties.extend((k, properties[k]) for k in RECORDED)  # JUnit reads teardown's
     report.user_properties = list(item.user_properties)
     setattr(report, CLAIM_ATTR, record)
     experiment = item.stash.get(EXPERIMENT_KEY, None)

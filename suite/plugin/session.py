@@ -34,7 +34,7 @@ class SessionResults:
         """Take the claim and experiment a test report carries, if any (serial or xdist)."""
         claim = getattr(report, CLAIM_ATTR, None)
         if claim:
-            result = ClaimResult.from_dict(claim)
+            result = ClaimResult.from_json(claim)
             self.claims[result.claim] = result
         payload = getattr(report, EXPERIMENT_ATTR, None)
         if payload and payload["name"] not in self.experiments:

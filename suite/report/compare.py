@@ -15,9 +15,10 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from suite.report.files import COMPARE_FILE, RUN_FILE, jsonable, read_results
+from suite.report.files import COMPARE_FILE, RUN_FILE, read_results
 from suite.report.model import normalize_meta
 from suite.stats.drift import ALPHA, drift_test, holm
+from suite.stats.jsonable import jsonable, number_or_none
 from suite.stats.verdicts import ClaimResult
 
 FORMAT_VERSION = 1
@@ -84,14 +85,6 @@ def load_baseline(path: Path) -> tuple[list[ClaimResult], dict[str, Any]]:
     return data.claims, data.meta
 
 
-def _number(x: Any) -> float | None:
-    try:
-        x = float(x)
-    except (TypeError, ValueError):
-        return None
-    return x if math.isfinite(x) else None
-
-
 def _change(old: ClaimResult | None, new: ClaimResult | None) -> dict[str, Any]:
     """One claim's row, before the multiplicity adjustment."""
     c = new if new is not None else old
@@ -101,8 +94,8 @@ def _change(old: ClaimResult | None, new: ClaimResult | None) -> dict[str, Any]:
         "experiment": c.experiment,
         "old_verdict": None if old is None else old.verdict.value,
         "new_verdict": None if new is None else new.verdict.value,
-        "old_statistic": None if old is None else _number(old.statistic),
-        "new_statistic": None if new is None else _number(new.statistic),
+        "old_statistic": None if old is None else number_or_none(old.statistic),
+        "new_statistic": None if new is None else number_or_none(new.statistic),
         "old_interval": None if old is None else old.interval,
         "new_interval": None if new is None else new.interval,
         "interval_level": c.interval_level,
@@ -135,11 +128,11 @@ def _change(old: ClaimResult | None, new: ClaimResult | None) -> dict[str, Any]:
     row.update(
         scale=new.seed_scale,
         method=test.method,
-        old_mean=_number(test.old_mean),
-        new_mean=_number(test.new_mean),
+        old_mean=number_or_none(test.old_mean),
+        new_mean=number_or_none(test.new_mean),
         n_old=test.n_old,
         n_new=test.n_new,
-        p=_number(test.p),
+        p=number_or_none(test.p),
     )
     if row["p"] is None:
         row["note"] = "too few seeds to test"
@@ -169,7 +162,7 @@ def compare_runs(
     adjusted, drift = holm([math.nan if r["p"] is None else r["p"] for r in rows], alpha)
     tested = sum(r["p"] is not None for r in rows)
     for row, p_holm, flagged in zip(rows, adjusted, drift, strict=True):
-        row["p_holm"] = _number(p_holm)
+        row["p_holm"] = number_or_none(p_holm)
         row["drift"] = flagged
         row["verdict_changed"] = (
             row["old_verdict"] is not None

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import enum
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
+from suite.stats.jsonable import jsonable, number_or_none
 from suite.stats.seed_values import seed_values
 
 
@@ -176,24 +177,82 @@ class ClaimResult:
         text = self.verdict.value.upper()
         return f"{text} (expected)" if self.expected else text
 
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["verdict"] = self.verdict.value
-        d["statistic"] = _finite_or_none(self.statistic)
-        d["p_value"] = _finite_or_none(self.p_value)
-        return d
+    def to_json(self) -> dict[str, Any]:
+        """The claim as plain JSON data: the one schema of a claim's result, written to
+        claims.json, a baseline and an xdist worker's report alike, and read by
+        :meth:`from_json`. Non-finite numbers in the details become "nan"/"inf" strings; a
+        non-finite statistic or p is null."""
+        return {
+            "id": self.claim,
+            "statement": self.statement,
+            "statistic": _finite_or_none(self.statistic),
+            "threshold": self.threshold,
+            "p": _finite_or_none(self.p_value),
+            "verdict": self.verdict.value,
+            "expected_refutation": bool(self.expected),
+            "reason": self.reason,
+            "n_runs": int(self.n_runs),
+            "n_seeds": int(self.n_seeds),
+            "seed_base": int(self.seed_base),
+            "profile": self.profile,
+            "device": self.device,
+            "seconds": _finite_or_none(self.seconds),
+            "experiment": self.experiment,
+            "nodeid": self.nodeid,
+            "interval": None
+            if self.interval is None
+            else [_finite_or_none(v) for v in self.interval],
+            "interval_level": _finite_or_none(self.interval_level),
+            "margin": _finite_or_none(self.margin),
+            "seeds_needed": self.seeds_needed,
+            "premise_unmet": self.premise_unmet,
+            "looks": jsonable(self.looks),
+            "details": jsonable(self.details),
+            "seed_values": jsonable(self.seed_values),
+            "seed_scale": self.seed_scale,
+        }
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> ClaimResult:
-        d = dict(d)
-        if d["verdict"] == "expected refutation":  # claims.json written before issue 10
-            d["verdict"], d["expected"] = "refuted", True
-        d["verdict"] = Verdict(d["verdict"])
-        d["statistic"] = math.nan if d["statistic"] is None else float(d["statistic"])
-        if d.get("interval") is not None:
-            d["interval"] = [float(v) for v in d["interval"]]
-        known = set(cls.__dataclass_fields__)
-        return cls(**{k: v for k, v in d.items() if k in known})
+    def from_json(cls, d: dict[str, Any]) -> ClaimResult:
+        """A claim written by :meth:`to_json`, or by an earlier version: a verdict "expected
+        refutation" (before issue 10), no interval or looks (before issue 23), no per-seed
+        values (before issue 27: read from the rule's details where they hold them)."""
+        verdict_text = d.get("verdict", Verdict.INCONCLUSIVE.value)
+        expected = verdict_text == "expected refutation"
+        statistic, seconds, p = d.get("statistic"), d.get("seconds"), d.get("p")
+        values, scale = d.get("seed_values"), d.get("seed_scale")
+        details = d.get("details") or {}
+        if values is None and (found := seed_values(str(details.get("rule", "")), details)):
+            values, scale = list(found.values), found.scale
+        interval = d.get("interval")
+        finite = interval and len(interval) == 2 and None not in interval
+        return cls(
+            claim=str(d.get("id", "")),
+            statement=str(d.get("statement", "")),
+            statistic=math.nan if statistic is None else float(statistic),
+            threshold=str(d.get("threshold", "")),
+            p_value=None if p is None else float(p),
+            verdict=Verdict.REFUTED if expected else Verdict(verdict_text),
+            expected=bool(d.get("expected_refutation", expected)),
+            reason=str(d.get("reason", "")),
+            n_runs=int(d.get("n_runs", 0)),
+            n_seeds=int(d.get("n_seeds", 0)),
+            seed_base=int(d.get("seed_base", 0)),
+            profile=str(d.get("profile", "")),
+            device=str(d.get("device", "")),
+            seconds=math.nan if seconds is None else float(seconds),
+            experiment=str(d.get("experiment", "")),
+            nodeid=str(d.get("nodeid", "")),
+            details=details,
+            interval=[float(v) for v in interval] if finite else None,
+            interval_level=number_or_none(d.get("interval_level")),
+            margin=number_or_none(d.get("margin")),
+            seeds_needed=None if d.get("seeds_needed") is None else int(d["seeds_needed"]),
+            premise_unmet=d.get("premise_unmet"),
+            looks=d.get("looks") or {},
+            seed_values=None if values is None else [float(v) for v in values],
+            seed_scale=None if values is None else scale,
+        )
 
 
 def format_p(p: float | None) -> str:

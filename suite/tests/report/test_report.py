@@ -236,7 +236,7 @@ def test_rerender_from_results_gives_the_same_claims_table(report: Path, tmp_pat
 
 def test_claims_round_trip_through_claims_json(report: Path) -> None:
     def comparable(c: ClaimResult) -> dict:
-        d = c.to_dict()
+        d = c.to_json()
         d["seconds"] = round(d["seconds"], 9)
         return d
 
