@@ -8,23 +8,18 @@ from __future__ import annotations
 
 import queue
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
-import torch
 
 from suite.data.splits import MnistSplits, load_mnist
 from suite.experiments import RUNNERS
 from suite.plugin.claim import Claim
 from suite.plugin.options import SETTINGS_KEY, Settings
-from suite.run.jobs import JobSpec, run_job
-from suite.run.looks import in_rounds
+from suite.run.obtain import job_spec, obtain
 from suite.run.plan import Executor, StreamExecutor, executor_for, plan_for
-from suite.train.cache import RunCache
 from suite.train.engine import configure_precision
 from suite.train.frames import ExperimentResult
-from suite.train.seeds import SeedSet
 
 
 def _say(config: pytest.Config, message: str) -> None:
@@ -107,7 +102,7 @@ def gen_executor(
         executor: Executor = RayExecutor(
             gen_settings.ray_address,
             lambda name: job_spec(name, gen_settings, mnist),
-            lambda name, train: obtain(name, gen_settings, mnist, config, messages.say, train),
+            lambda name, train: obtain(name, gen_settings, mnist, messages.say, train),
             say=messages.say,
         )
     else:
@@ -116,78 +111,10 @@ def gen_executor(
         chains = ", ".join(f"{j.name} {j.steps}" for j in plan.jobs)
         where = gen_settings.device
         _say(config, f"plan: {len(plan.jobs)} experiments at once on {where} ({chains} steps)")
-    executor.start(plan, lambda name: obtain(name, gen_settings, mnist, config, messages.say))
+    executor.start(plan, lambda name: obtain(name, gen_settings, mnist, messages.say))
     yield executor
     messages.stopped.set()
     executor.cancel()
-
-
-def job_spec(
-    name: str, settings: Settings, data: MnistSplits, seeds: SeedSet | None = None
-) -> JobSpec:
-    """One round of experiment ``name`` (default: its first) as plain data (what any executor
-    needs)."""
-    return JobSpec(
-        name=name,
-        config=settings.profile.experiment(name),
-        config_dict=settings.profile.as_dict()[name],
-        seeds=seeds if seeds is not None else settings.rounds_for(name)[0],
-        profile=settings.profile_name,
-        engine=settings.engine,
-        device=settings.device,
-        data_root=settings.data_root,
-        checksum=data.checksum,
-        cache_dir=settings.cache_dir,
-        fresh=settings.fresh,
-        threads=torch.get_num_threads(),
-    )
-
-
-def obtain(
-    name: str,
-    settings: Settings,
-    data: MnistSplits,
-    config: pytest.Config,
-    say: Callable[[str], None] | None = None,
-    train: Callable[[JobSpec], ExperimentResult] | None = None,
-) -> ExperimentResult:
-    """The experiment's result: its seeds in rounds until its claims are decided
-    (:func:`suite.run.looks.in_rounds`), each round from the run cache or trained first.
-
-    ``say`` prints progress (default: on the terminal, from the main thread); ``train`` trains
-    a round's job elsewhere (default: here, :func:`suite.run.jobs.run_job`). Only this process
-    writes the cache, and only a finished result."""
-    say = say or (lambda message: _say(config, message))
-    train = train or (lambda job: run_job(job, data, say))
-    return in_rounds(
-        name,
-        settings.rounds_for(name),
-        lambda seeds: _obtain_round(job_spec(name, settings, data, seeds), settings, say, train),
-        say,
-    )
-
-
-def _obtain_round(
-    spec: JobSpec,
-    settings: Settings,
-    say: Callable[[str], None],
-    train: Callable[[JobSpec], ExperimentResult],
-) -> ExperimentResult:
-    seeds = spec.seeds
-    name = spec.name if seeds.start == 0 else f"{spec.name} (seeds {seeds.start}..{seeds.end - 1})"
-    t0 = time.perf_counter()
-    result, cached = RunCache(settings.cache_dir).get_or_run(
-        spec.key, lambda: train(spec), fresh=settings.fresh
-    )
-    if not cached:
-        spec.checkpoints.clear()  # the finished result is in the cache now
-    if cached:
-        say(f"{name}: read from the run cache ({spec.key}, {time.perf_counter() - t0:.1f} s)")
-    else:
-        seconds = max(result.seconds, 1e-9)
-        rate = f"{result.steps / seconds:.0f} steps/s, {result.samples / seconds:.0f} samples/s"
-        say(f"{name}: trained in {result.seconds:.1f} s ({rate})")
-    return result
 
 
 @pytest.fixture(scope="session")

@@ -103,7 +103,7 @@ class RayExecutor:
 
     ``spec_of(name)`` gives the job of an experiment's first round (submitted at start; a later
     round is submitted when the driver's looks ask for it); ``obtain(name, train)`` is the driver's
-    cache-aware fetch (:func:`suite.plugin.fixtures.obtain`), given ``train`` = wait for the task.
+    cache-aware fetch (:func:`suite.run.obtain.obtain`), given ``train`` = wait for the task.
     """
 
     def __init__(

@@ -1,0 +1,104 @@
+"""Obtaining an experiment's result: its seeds in rounds until its claims are decided, each
+round read from the run cache or trained (here or by an executor) and then cached.
+
+This is the one place that knows the cache, the checkpoints and the job specs; the pytest
+fixtures only ask for results, and the Ray executor hands it a ``train`` that waits for a task.
+Only this process writes the cache, and only a finished result.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Protocol
+
+from suite.data.splits import MnistSplits
+from suite.profiles import Profile
+from suite.run.jobs import JobSpec, run_job
+from suite.run.looks import in_rounds
+from suite.train.cache import RunCache
+from suite.train.frames import ExperimentResult
+from suite.train.seeds import SeedSet
+
+Say = Callable[[str], None]
+Train = Callable[[JobSpec], ExperimentResult]
+
+
+class RunSettings(Protocol):
+    """What obtaining a result needs of a run's settings (``suite.plugin.options.Settings``)."""
+
+    profile: Profile
+    device: str
+    data_root: Path | None
+    cache_dir: Path
+    fresh: bool
+    engine: str
+
+    @property
+    def profile_name(self) -> str: ...
+
+    def rounds_for(self, experiment: str) -> list[SeedSet]: ...
+
+
+def job_spec(
+    name: str, settings: RunSettings, data: MnistSplits, seeds: SeedSet | None = None
+) -> JobSpec:
+    """One round of experiment ``name`` (default: its first) as plain data (what any executor
+    needs); it trains with this process's CPU threads, which decide its numbers."""
+    import torch
+
+    return JobSpec(
+        name=name,
+        config=settings.profile.experiment(name),
+        config_dict=settings.profile.as_dict()[name],
+        seeds=seeds if seeds is not None else settings.rounds_for(name)[0],
+        profile=settings.profile_name,
+        engine=settings.engine,
+        device=settings.device,
+        data_root=settings.data_root,
+        checksum=data.checksum,
+        cache_dir=settings.cache_dir,
+        fresh=settings.fresh,
+        threads=torch.get_num_threads(),
+    )
+
+
+def obtain(
+    name: str,
+    settings: RunSettings,
+    data: MnistSplits,
+    say: Say = print,
+    train: Train | None = None,
+) -> ExperimentResult:
+    """The experiment's result: its seeds in rounds until its claims are decided
+    (:func:`suite.run.looks.in_rounds`), each round from the run cache or trained first.
+
+    ``say`` reports progress; ``train`` trains a round's job elsewhere (default: here,
+    :func:`suite.run.jobs.run_job`)."""
+    train = train or (lambda job: run_job(job, data, say))
+    return in_rounds(
+        name,
+        settings.rounds_for(name),
+        lambda seeds: obtain_round(job_spec(name, settings, data, seeds), settings, say, train),
+        say,
+    )
+
+
+def obtain_round(spec: JobSpec, settings: RunSettings, say: Say, train: Train) -> ExperimentResult:
+    """One round: read from the run cache, or trained (resuming from its checkpoints) and cached;
+    its checkpoints go once the result is in the cache."""
+    seeds = spec.seeds
+    name = spec.name if seeds.start == 0 else f"{spec.name} (seeds {seeds.start}..{seeds.end - 1})"
+    t0 = time.perf_counter()
+    result, cached = RunCache(settings.cache_dir).get_or_run(
+        spec.key, lambda: train(spec), fresh=settings.fresh
+    )
+    if cached:
+        say(f"{name}: read from the run cache ({spec.key}, {time.perf_counter() - t0:.1f} s)")
+    else:
+        spec.checkpoints.clear()  # the finished result is in the cache now
+        seconds = max(result.seconds, 1e-9)
+        rate = f"{result.steps / seconds:.0f} steps/s, {result.samples / seconds:.0f} samples/s"
+        say(f"{name}: trained in {result.seconds:.1f} s ({rate})")
+    return result
