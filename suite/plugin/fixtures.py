@@ -117,34 +117,20 @@ def gen_executor(
     executor.cancel()
 
 
-@pytest.fixture(scope="session")
-def random_labels(gen_executor: Executor) -> ExperimentResult:
-    return gen_executor.result("random_labels")
+def _result_fixture(name: str):
+    """The session fixture ``name``: that experiment's result, from the session's executor."""
+
+    def result(gen_executor: Executor) -> ExperimentResult:
+        return gen_executor.result(name)
+
+    result.__doc__ = f"The {name} experiment's result (trained once, or read from the run cache)."
+    return pytest.fixture(scope="session", name=name)(result)
 
 
-@pytest.fixture(scope="session")
-def width_sweep(gen_executor: Executor) -> ExperimentResult:
-    return gen_executor.result("width_sweep")
-
-
-@pytest.fixture(scope="session")
-def interpolation(gen_executor: Executor) -> ExperimentResult:
-    return gen_executor.result("interpolation")
-
-
-@pytest.fixture(scope="session")
-def batch_sweep(gen_executor: Executor) -> ExperimentResult:
-    return gen_executor.result("batch_sweep")
-
-
-@pytest.fixture(scope="session")
-def label_corruption(gen_executor: Executor) -> ExperimentResult:
-    return gen_executor.result("label_corruption")
-
-
-@pytest.fixture(scope="session")
-def measures(gen_executor: Executor) -> ExperimentResult:
-    return gen_executor.result("measures")
+# One fixture per experiment, named as it is (``random_labels``, ``width_sweep``, ...): derived
+# from the runners, so an experiment added there is a fixture a claim can ask for.
+for _name in RUNNERS:
+    globals()[_name] = _result_fixture(_name)
 
 
 @pytest.fixture
