@@ -13,6 +13,18 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+#: The experiments a profile configures (one settings field each), in the homework's order: the
+#: order of the report's sections; ``suite.experiments.RUNNERS`` and the report's ``FIGURES``
+#: have one entry per name (a test checks it). Kept here, free of torch and matplotlib, so
+#: that what reads only the names (the plugin's fixtures, the report model) loads neither.
+EXPERIMENTS = (
+    "random_labels",
+    "width_sweep",
+    "interpolation",
+    "batch_sweep",
+    "label_corruption",
+    "measures",
+)
 WIDTHS = (5, 10, 20, 30, 40, 50, 60, 70, 80, 90)
 BATCH_SIZES = tuple(range(500, 5001, 500))
 FRACTIONS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)

@@ -9,17 +9,18 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
-from suite.data.splits import MnistSplits, load_mnist
-from suite.experiments import RUNNERS
 from suite.plugin.claim import Claim
 from suite.plugin.options import SETTINGS_KEY, Settings
-from suite.run.obtain import job_spec, obtain
+from suite.profiles import EXPERIMENTS
 from suite.run.plan import Executor, StreamExecutor, executor_for, plan_for
-from suite.train.engine import configure_precision
 from suite.train.frames import ExperimentResult
+
+if TYPE_CHECKING:  # torch and the training stack load when a fixture first runs, not at start
+    from suite.data.splits import MnistSplits
 
 
 def _say(config: pytest.Config, message: str) -> None:
@@ -49,12 +50,16 @@ def _write_own_line(reporter: pytest.TerminalReporter, config: pytest.Config, te
 @pytest.fixture(scope="session")
 def gen_settings(pytestconfig: pytest.Config) -> Settings:
     settings = pytestconfig.stash[SETTINGS_KEY]
+    from suite.train.engine import configure_precision
+
     configure_precision(settings.device)
     return settings
 
 
 @pytest.fixture(scope="session")
 def mnist(gen_settings: Settings, pytestconfig: pytest.Config) -> MnistSplits:
+    from suite.data.splits import load_mnist
+
     return load_mnist(
         gen_settings.data_root, device=gen_settings.device, progress=lambda m: _say(pytestconfig, m)
     )
@@ -91,9 +96,11 @@ def gen_executor(
     gen_settings: Settings, mnist: MnistSplits, request: pytest.FixtureRequest
 ) -> Iterator[Executor]:
     """The session's plan (every experiment a collected test asks for), started."""
+    from suite.run.obtain import job_spec, obtain
+
     config = request.config
     wanted = {name for item in request.session.items for name in item.fixturenames}
-    plan = plan_for(sorted(wanted & set(RUNNERS)), gen_settings.profile)
+    plan = plan_for(sorted(wanted & set(EXPERIMENTS)), gen_settings.profile)
     workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
     messages = _Messages(config)
     if gen_settings.executor == "ray":
@@ -128,8 +135,8 @@ def _result_fixture(name: str):
 
 
 # One fixture per experiment, named as it is (``random_labels``, ``width_sweep``, ...): derived
-# from the runners, so an experiment added there is a fixture a claim can ask for.
-for _name in RUNNERS:
+# from the list of experiments, so an experiment added there is a fixture a claim can ask for.
+for _name in EXPERIMENTS:
     globals()[_name] = _result_fixture(_name)
 
 

@@ -14,12 +14,21 @@ from pathlib import Path
 from typing import Any
 
 from suite.report.files import read_results, write_results
-from suite.report.html import render_html
 from suite.report.model import ReportData
 from suite.stats.verdicts import ClaimResult
 from suite.train.frames import ExperimentResult
 
 __all__ = ["ReportData", "read_results", "render_from_results", "render_html", "write_report"]
+
+
+def __getattr__(name: str) -> Any:
+    """``render_html`` on first use: it loads matplotlib and seaborn, which a pytest run that
+    writes no report (or only reads ``suite.report.text``, as the terminal table does) skips."""
+    if name == "render_html":
+        from suite.report.html import render_html
+
+        return render_html
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def write_report(
@@ -45,6 +54,8 @@ def render_from_results(
     ``stability`` (a stability.json), or from ``results_dir/stability.json`` when present."""
     results_dir = Path(results_dir)
     html_path = Path(html_path) if html_path is not None else results_dir / "index.html"
+    from suite.report.html import render_html
+
     page = render_html(read_results(results_dir, Path(stability) if stability else None))
     html_path.parent.mkdir(parents=True, exist_ok=True)
     html_path.write_text(page, encoding="utf-8")

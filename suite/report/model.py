@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from suite.report.figures import FIGURES
+from suite.profiles import EXPERIMENTS
 from suite.stats.verdicts import ClaimResult
 from suite.train.frames import ExperimentResult
 
@@ -85,7 +85,7 @@ class ReportData:
         """Homework experiments in homework order, then others as recorded, then experiments that
         only claims name (their result is missing)."""
         by_name: dict[str, Section] = {}
-        for name in FIGURES:
+        for name in EXPERIMENTS:
             by_name[name] = Section(name)
         for result in self.experiments:
             by_name.setdefault(result.name, Section(result.name)).result = result

@@ -22,14 +22,16 @@ look taken its seeds and every claim's verdict; and why the experiment stopped.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from suite.stats.catalog import claims_on
 from suite.stats.verdicts import Decision, Verdict
 from suite.train.frames import ExperimentResult
-from suite.train.seeds import SeedSet
+
+if TYPE_CHECKING:  # the claim fixture reads the looks; it need not load torch to do so
+    from suite.train.seeds import SeedSet
 
 #: Why an experiment stopped adding seeds.
 DECIDED, CAP = "decided", "cap"

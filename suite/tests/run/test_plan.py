@@ -106,13 +106,24 @@ def test_every_executor_can_be_cancelled():
     plan.LazyExecutor().cancel()
 
 
-def test_validating_the_options_imports_neither_ray_nor_torch():
+def test_loading_the_plugin_imports_neither_ray_torch_nor_matplotlib():
+    # every pytest start loads the plugin; training and plotting load when a run needs them
     import subprocess
     import sys
 
     code = (
-        "import sys, suite.plugin.options as o; o.ray_installed(); "
-        "print(sorted(m for m in ('torch', 'ray') if m in sys.modules))"
+        "import sys, suite.plugin.hooks, suite.plugin.fixtures, suite.plugin.options as o; "
+        "o.ray_installed(); "
+        "print(sorted(m for m in ('torch', 'ray', 'matplotlib') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_every_experiment_has_a_runner_and_a_figure_under_its_name():
+    from suite.experiments import RUNNERS
+    from suite.profiles import EXPERIMENTS, Profile
+    from suite.report.figures import FIGURES
+
+    assert tuple(RUNNERS) == tuple(FIGURES) == EXPERIMENTS
+    assert all(name in Profile.__dataclass_fields__ for name in EXPERIMENTS)
