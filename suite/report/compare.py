@@ -17,9 +17,10 @@ from typing import Any
 
 from suite.report.files import COMPARE_FILE, RUN_FILE, read_results
 from suite.report.model import normalize_meta
+from suite.report.text import bounds, statistic
 from suite.stats.drift import ALPHA, drift_test, holm
 from suite.stats.jsonable import jsonable, number_or_none
-from suite.stats.verdicts import ClaimResult
+from suite.stats.verdicts import ClaimResult, format_p
 
 FORMAT_VERSION = 1
 #: What two runs must share to be compared: their claims answer the same question only then.
@@ -200,20 +201,6 @@ def moved_line(comparison: Mapping[str, Any]) -> str:
     )
 
 
-def _stat(x: Any) -> str:
-    return "-" if x is None else f"{float(x):.4g}"
-
-
-def _interval(v: Any) -> str:
-    return "-" if not v else f"[{float(v[0]):.3g}, {float(v[1]):.3g}]"
-
-
-def _p(x: Any) -> str:
-    if x is None:
-        return "-"
-    return f"{x:.2e}" if x < 1e-3 else f"{x:.3f}"
-
-
 def table_lines(comparison: Mapping[str, Any]) -> list[str]:
     """The terminal's comparison table (claim, verdicts, statistics, intervals, p, flags),
     then the one line of :func:`moved_line` and each untested claim's note."""
@@ -226,12 +213,12 @@ def table_lines(comparison: Mapping[str, Any]) -> list[str]:
             (
                 r["id"],
                 f"{(r['old_verdict'] or '-').upper()} -> {(r['new_verdict'] or '-').upper()}",
-                f"{_stat(r['old_statistic'])} -> {_stat(r['new_statistic'])}",
-                _interval(r["old_interval"]),
-                _interval(r["new_interval"]),
+                f"{statistic(r['old_statistic'])} -> {statistic(r['new_statistic'])}",
+                bounds(r["old_interval"]),
+                bounds(r["new_interval"]),
                 r["method"] or "-",
-                _p(r["p"]),
-                _p(r["p_holm"]),
+                format_p(r["p"]),
+                format_p(r["p_holm"]),
                 ", ".join(flags) or "no",
             )
         )

@@ -11,10 +11,11 @@ from matplotlib.figure import Figure
 
 from suite.report import plotting
 from suite.report.markup import esc, html_table, note_paragraph
+from suite.report.text import DASH, bounds, number
+from suite.stats.verdicts import format_p
 
 OLD_COLOR, NEW_COLOR = "#999999", "#0072B2"
 COLUMNS = 4
-DASH = "\u2014"
 
 
 def comparison_section(comparison: dict[str, Any]) -> str:
@@ -32,20 +33,6 @@ def _run(side: dict[str, Any]) -> str:
     parts += [f"commit {str(commit)[:12]}"] if commit else []
     parts += [f"{side.get('date')}"] if side.get("date") else []
     return ", ".join(parts)
-
-
-def _num(x: Any) -> str:
-    return DASH if x is None else f"{float(x):.4g}"
-
-
-def _p(x: Any) -> str:
-    if x is None:
-        return DASH
-    return f"{x:.2e}" if x < 1e-3 else f"{x:.3f}"
-
-
-def _interval(v: Any) -> str:
-    return DASH if not v else f"[{float(v[0]):.3g}, {float(v[1]):.3g}]"
 
 
 def _body(c: dict[str, Any]) -> str:
@@ -81,13 +68,13 @@ def _body(c: dict[str, Any]) -> str:
             f'<td class="id">{esc(r["id"])}</td>'
             f"<td>{esc((r.get('old_verdict') or '-').upper())} \u2192 "
             f"{esc((r.get('new_verdict') or '-').upper())}</td>"
-            f'<td class="num">{_num(r.get("old_statistic"))} \u2192 '
-            f"{_num(r.get('new_statistic'))}</td>"
-            f'<td class="num">{_interval(r.get("old_interval"))} \u2192 '
-            f"{_interval(r.get('new_interval'))}</td>"
+            f'<td class="num">{number(r.get("old_statistic"))} \u2192 '
+            f"{number(r.get('new_statistic'))}</td>"
+            f'<td class="num">{bounds(r.get("old_interval"), DASH)} \u2192 '
+            f"{bounds(r.get('new_interval'), DASH)}</td>"
             f"<td>{esc(r.get('method') or DASH)}{note}</td>"
-            f'<td class="num">{_p(r.get("p"))}</td>'
-            f'<td class="num">{_p(r.get("p_holm"))}</td>'
+            f'<td class="num">{format_p(r.get("p"))}</td>'
+            f'<td class="num">{format_p(r.get("p_holm"))}</td>'
             f"<td>{moved_cell}</td>"
             "</tr>"
         )

@@ -116,12 +116,17 @@ def value(v: Any) -> str:
     return _truncate(inline(v))
 
 
+def bounds(v: Any, missing: str = "-") -> str:
+    """An interval as ``[low, high]`` to 3 significant digits, or ``missing``."""
+    return missing if not v else f"[{float(v[0]):.3g}, {float(v[1]):.3g}]"
+
+
 def interval_text(c: ClaimResult) -> str:
     """``[low, high]`` at the interval's level (e.g. ``90% [0.12, 0.34]``), or ``-``."""
     if c.interval is None:
         return "-"
     level = f"{c.interval_level:.0%} " if c.interval_level else ""
-    return f"{level}[{c.interval[0]:.3g}, {c.interval[1]:.3g}]"
+    return f"{level}{bounds(c.interval)}"
 
 
 def looks_text(c: ClaimResult) -> str:

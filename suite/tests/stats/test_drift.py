@@ -123,3 +123,12 @@ def test_a_known_shift_is_found_in_the_claim_that_moved_and_not_elsewhere():
     hit, other = power(pops, width, shift=2.0, draws=100, seed=2)
     assert hit >= 0.9
     assert other <= ALPHA + 2 * mc_se(ALPHA, 100)
+
+
+def test_the_seed_values_use_the_rules_own_floor_and_tolerance():
+    # kept apart to avoid an import circle (verdicts -> seed_values -> rules -> verdicts)
+    from suite.stats import seed_values
+    from suite.stats.rules import fits, skewed
+
+    assert seed_values.LOG_FLOOR == skewed.FLOOR
+    assert seed_values.ACC_TOL == fits.ACC_TOL
