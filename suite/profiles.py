@@ -13,18 +13,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-#: The experiments a profile configures (one settings field each), in the homework's order: the
-#: order of the report's sections; ``suite.experiments.RUNNERS`` and the report's ``FIGURES``
-#: have one entry per name (a test checks it). Kept here, free of torch and matplotlib, so
-#: that what reads only the names (the plugin's fixtures, the report model) loads neither.
-EXPERIMENTS = (
-    "random_labels",
-    "width_sweep",
-    "interpolation",
-    "batch_sweep",
-    "label_corruption",
-    "measures",
-)
+from suite.records import experiment_record
+
 WIDTHS = (5, 10, 20, 30, 40, 50, 60, 70, 80, 90)
 BATCH_SIZES = tuple(range(500, 5001, 500))
 FRACTIONS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
@@ -160,7 +150,8 @@ class Measures:
 
 @dataclass(frozen=True)
 class Profile:
-    """A complete, frozen set of settings; its ``fingerprint`` keys the run cache."""
+    """A complete, frozen set of settings: the homework's experiments' as fields, any other
+    registered experiment's from its record (``suite.records``)."""
 
     name: str
     seeds: int
@@ -174,8 +165,11 @@ class Profile:
     # The sequential looks of an experiment (DESIGN.md section 2): the seed counts after which
     # every claim on it is decided; it stops adding seeds once all are decided, and the last
     # count is its cap. Each claim's alpha is spent evenly over the planned looks
-    # (Bonferroni). An experiment not named here takes one look at ``seeds``.
+    # (Bonferroni). An experiment not named here takes the looks its record gives this
+    # profile, or one look at ``seeds``.
     looks: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    # True: every experiment takes one look at ``seeds`` (``--gen-seeds``), whatever its looks.
+    one_look: bool = False
 
     def __post_init__(self) -> None:
         for name, counts in self.looks.items():
@@ -186,18 +180,21 @@ class Profile:
         """Every experiment with ``seeds`` seeds at one look (``--gen-seeds``)."""
         if seeds < 1:
             raise ValueError(f"seeds must be >= 1, got {seeds}")
-        return replace(self, seeds=seeds, looks={})
+        return replace(self, seeds=seeds, looks={}, one_look=True)
 
     def looks_for(self, name: str) -> tuple[int, ...]:
         """The seed counts at which experiment ``name``'s claims are looked at."""
-        return self.looks.get(name, (self.seeds,))
+        if self.one_look:
+            return (self.seeds,)
+        return self.looks.get(name) or experiment_record(name).looks_at(self) or (self.seeds,)
 
     def seeds_for(self, name: str) -> int:
         """How many seeds experiment ``name`` trains at most (its cap)."""
         return self.looks_for(name)[-1]
 
     def experiment(self, name: str) -> Any:
-        return getattr(self, name)
+        """Experiment ``name``'s settings at this profile (its record says where they are)."""
+        return experiment_record(name).settings_at(self)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass
 _CHILD = """
 import json, sys, time
 from suite.data.splits import load_mnist
-from suite.experiments import RUNNERS
+from suite.records import experiment_record
 from suite.profiles import get_profile
 from suite.train.seeds import SeedSet
 import torch
@@ -37,7 +37,7 @@ prof = get_profile(profile)
 data = load_mnist()
 seeds = SeedSet.of(prof.looks_for(name)[0])
 t0 = time.perf_counter()
-RUNNERS[name](prof.experiment(name), data, seeds, profile=profile, engine="eager")
+experiment_record(name).train(prof, data, seeds, engine="eager")
 print(json.dumps({"seconds": time.perf_counter() - t0, "threads": torch.get_num_threads()}))
 """
 
@@ -112,9 +112,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     names = args.experiment
     if names == ["all"]:
-        from suite.experiments import RUNNERS
+        from suite.records import experiment_names
 
-        names = list(RUNNERS)
+        names = list(experiment_names())
     for name in names:
         result = measure(name, args.profile, parse_env(args.env), args.rounds)
         print(

@@ -206,14 +206,15 @@ def profile_experiments(
 ) -> list[StackProfile]:
     """Profile every stack of each experiment (all of them unless ``only``) at the first look."""
     from suite.data.splits import load_mnist
-    from suite.experiments import RUNNERS
+    from suite.records import records
     from suite.profiles import get_profile
     from suite.train.seeds import SeedSet
 
     prof = get_profile(profile_name)
     data = load_mnist(device=device)
     found: list[StackProfile] = []
-    for name, runner in RUNNERS.items():
+    for record in records():
+        name = record.name
         if only and name not in only:
             continue
         seeds = SeedSet.of(prof.looks_for(name)[0])
@@ -221,7 +222,7 @@ def profile_experiments(
         before = len(found)
         with intercepted(steps, found, name):
             try:
-                runner(prof.experiment(name), data, seeds, profile=profile_name, engine="eager")
+                record.train(prof, data, seeds, engine="eager")
             except (KeyError, ValueError, IndexError) as error:
                 # trained 0 epochs, an experiment may have no rows to summarize (label
                 # corruption measures a run once it fits): its stacks were profiled all the same

@@ -17,7 +17,7 @@ import argparse
 import time
 from collections.abc import Callable, Sequence
 
-from suite.experiments import RUNNERS
+from suite.records import experiment_names, experiment_record
 from suite.profiles import Profile, get_profile
 from suite.train.seeds import SeedSet
 
@@ -41,7 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m suite.benchmarks.worst_draw")
     parser.add_argument("--profile", default="ci")
     parser.add_argument("--seed-base", type=int, default=0)
-    parser.add_argument("--only", nargs="*", choices=sorted(RUNNERS), help="these experiments")
+    parser.add_argument("--only", nargs="*", choices=experiment_names(), help="these experiments")
     args = parser.parse_args(argv)
     from suite.data.splits import load_mnist  # loads torch: not at import
 
@@ -49,11 +49,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     data = load_mnist()
 
     def train(name: str, seeds: SeedSet) -> object:
-        return RUNNERS[name](
-            profile.experiment(name), data, seeds, profile=profile.name, engine="eager"
-        )
+        return experiment_record(name).train(profile, data, seeds, engine="eager")
 
-    names = args.only or sorted(RUNNERS)
+    names = args.only or sorted(experiment_names())
     seconds = every_round_to_the_cap(profile, names, train, args.seed_base)
     for name, s in seconds.items():
         print(f"{name}: {s:.1f} s at {profile.seeds_for(name)} seeds {profile.looks_for(name)}")

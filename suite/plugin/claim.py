@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 
@@ -60,9 +60,15 @@ def documented_refutation(
 class Claim:
     """Bound to one claim test; ``decide`` is the only call a claim makes."""
 
-    def __init__(self, item: pytest.Item, settings: Settings):
+    def __init__(
+        self,
+        item: pytest.Item,
+        settings: Settings,
+        executor: Callable[[], Any] | None = None,
+    ):
         self.item = item
         self.settings = settings
+        self._executor = executor  # the session's plan, for decide() without an experiment
         self.id = claim_id(item)
         if self.id is None:
             raise pytest.UsageError(
@@ -72,7 +78,8 @@ class Claim:
             self.spec = spec_for(self.id)
         except KeyError:
             raise LookupError(
-                f"{item.nodeid}: claim id {self.id!r} is not in suite/stats/catalog.py"
+                f"{item.nodeid}: claim id {self.id!r} is not registered (the homework's are "
+                "in suite/stats/catalog.py; add yours with suite.register_claim)"
             ) from None
         self.started = time.perf_counter()
 
@@ -83,9 +90,22 @@ class Claim:
             raise LookupError(f"claim {self.id!r} has no margin in suite/stats/catalog.py")
         return self.spec.margin
 
-    def decide(self, experiment: ExperimentResult) -> None:
-        """Decide the claim on ``experiment`` with its catalog record, at the level its
-        experiment's looks spent on the last one; then pass, fail or skip as the verdict says."""
+    def decide(self, experiment: ExperimentResult | None = None) -> None:
+        """Decide the claim on ``experiment`` with its record, at the level its experiment's
+        looks spent on the last one; then pass, fail or skip as the verdict says.
+
+        Without ``experiment``, the result of the experiment the claim's record names, from
+        the session's plan (how a user's experiment, which has no fixture, reaches its claims).
+        """
+        if experiment is None:
+            if self._executor is None:
+                raise RuntimeError(f"claim {self.id}: no experiment given and no session plan")
+            experiment = self._executor().result(self.spec.experiment)
+        elif experiment.name != self.spec.experiment:
+            raise ValueError(
+                f"claim {self.id} is decided on {self.spec.experiment!r}, "
+                f"not on {experiment.name!r}"
+            )
         looks = experiment.extra.get("looks") or {}
         n_looks = len(looks.get("planned") or [1])
         decision = self.spec.decision(
@@ -145,7 +165,7 @@ def inconclusive(item: pytest.Item, settings: Settings, reason: str) -> ClaimRes
         spec = spec_for(cid)
         statement, experiment = spec.statement, spec.experiment
     except KeyError:
-        statement, experiment = f"(claim {cid!r} is not in suite/stats/catalog.py)", ""
+        statement, experiment = f"(claim {cid!r} is not registered)", ""
     return ClaimResult(
         claim=cid,
         statement=statement,

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from suite.plugin.claim import Claim
+from suite.plugin.claim import Claim, claim_id
 from suite.plugin.options import SETTINGS_KEY, Settings
-from suite.profiles import EXPERIMENTS
+from suite.records import experiment_names
 from suite.run.plan import Executor, StreamExecutor, executor_for, plan_for
 from suite.train.frames import ExperimentResult
 
@@ -99,8 +99,7 @@ def gen_executor(
     from suite.run.obtain import job_spec, obtain
 
     config = request.config
-    wanted = {name for item in request.session.items for name in item.fixturenames}
-    plan = plan_for(sorted(wanted & set(EXPERIMENTS)), gen_settings.profile)
+    plan = plan_for(wanted_experiments(request.session.items), gen_settings.profile)
     workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
     messages = _Messages(config)
     if gen_settings.executor == "ray":
@@ -134,12 +133,30 @@ def _result_fixture(name: str):
     return pytest.fixture(scope="session", name=name)(result)
 
 
-# One fixture per experiment, named as it is (``random_labels``, ``width_sweep``, ...): derived
-# from the list of experiments, so an experiment added there is a fixture a claim can ask for.
-for _name in EXPERIMENTS:
+# One fixture per homework experiment, named as it is (``random_labels``, ``width_sweep``, ...):
+# derived from the records registered when the plugin loads. A user's experiment, registered
+# later in a test file, reaches its claims through ``claim.decide()`` (its claim record names it).
+for _name in experiment_names():
     globals()[_name] = _result_fixture(_name)
+
+
+def wanted_experiments(items: list[pytest.Item]) -> list[str]:
+    """The experiments the collected tests need: those they ask for as fixtures, and those the
+    claim records of their ``generalization`` marks are decided on."""
+    from suite.stats.catalog import spec_for
+
+    registered = set(experiment_names())
+    wanted = {name for item in items for name in item.fixturenames} & registered
+    for item in items:
+        marked = claim_id(item)
+        if marked is not None and "claim" in item.fixturenames:
+            try:
+                wanted.add(spec_for(marked).experiment)
+            except KeyError:
+                pass  # the claim test itself reports the unknown id
+    return sorted(wanted & registered)
 
 
 @pytest.fixture
 def claim(request: pytest.FixtureRequest, gen_settings: Settings) -> Claim:
-    return Claim(request.node, gen_settings)
+    return Claim(request.node, gen_settings, lambda: request.getfixturevalue("gen_executor"))

@@ -9,8 +9,9 @@ seeds (``errorbar="sd"``: deterministic, unlike a bootstrap CI). Every mean line
 naming the frame column it shows (``"train_loss"``, or ``"shared/test_loss"`` in the
 interpolation grid), so a test can check the plotted numbers against the CSV the report writes.
 
-:data:`FIGURES` maps an experiment name to its figure function and frame; adding an experiment's
-figure to the report is one line there.
+:data:`FIGURES` holds the homework's figures, each a :class:`FigureSpec` (function, frame,
+caption); an experiment's record (``suite.records``) names its figure, and
+:func:`figure_for` finds it there, so a user's experiment brings its own.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from suite.report.plotting import (
     mean_line,
     new_figure,
 )
+from suite.records import experiment_record, resolve
 from suite.stats.grid import AXES, AXIS_LABELS
 from suite.train.frames import ExperimentResult
 
@@ -278,7 +280,16 @@ def stopping_note(result: ExperimentResult) -> str:
     return line + "."
 
 
-#: experiment name -> figure. Captions may use {n_seeds}.
+def figure_for(name: str) -> FigureSpec | None:
+    """Experiment ``name``'s figure, as its record names it (None: no figure, or no record)."""
+    try:
+        return resolve(experiment_record(name).figure)
+    except LookupError:
+        return None
+
+
+#: The homework's figures, by experiment (their records point here). Captions may use
+#: {n_seeds}.
 FIGURES: dict[str, FigureSpec] = {
     "random_labels": FigureSpec(
         random_labels_figure,

@@ -153,7 +153,7 @@ def _claim_card(c: ClaimResult, anchor: str) -> str:
 
 
 def _figure(result: ExperimentResult | None, name: str) -> str:
-    spec = figures.FIGURES.get(name)
+    spec = figures.figure_for(name)
     if result is None:
         return note_paragraph("No result was recorded for this experiment in this run.")
     if spec is None:
@@ -189,7 +189,7 @@ def _figure_note(result: ExperimentResult, spec: figures.FigureSpec) -> str:
 
 def _frame_table(result: ExperimentResult | None, name: str) -> str:
     """The experiment's table (``FigureSpec.table``) under its figure, cells shown as text."""
-    spec = figures.FIGURES.get(name)
+    spec = figures.figure_for(name)
     if result is None or spec is None or spec.table is None:
         return ""
     frame = result.frames.get(spec.frame)

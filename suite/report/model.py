@@ -9,19 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from suite.profiles import EXPERIMENTS
+from suite.records import experiment_names, experiment_record
 from suite.stats.verdicts import ClaimResult
 from suite.train.frames import ExperimentResult
-
-#: Headings of the homework's experiments; an experiment not listed here is titled by its name.
-EXPERIMENT_TITLES = {
-    "random_labels": "1 \u00b7 Fitting random labels",
-    "width_sweep": "2 \u00b7 Model width",
-    "interpolation": "3 \u00b7 Interpolating between solutions (and 7 \u00b7 mode connectivity)",
-    "batch_sweep": "4 \u00b7 Batch size, sensitivity and generalization (and 6 \u00b7 sharpness)",
-    "label_corruption": "5 \u00b7 Fitting partially corrupted labels",
-    "measures": "8 \u00b7 Measures that predict generalization",
-}
 
 #: meta key -> (label, other names the key may arrive under), in the order the report lists them.
 META_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -66,7 +56,12 @@ class Section:
 
     @property
     def title(self) -> str:
-        return EXPERIMENT_TITLES.get(self.name, self.name)
+        """The record's title; the name for an experiment this process has no record of (a
+        user's, when the report is rendered from a results directory)."""
+        try:
+            return experiment_record(self.name).heading
+        except LookupError:
+            return self.name
 
 
 @dataclass
@@ -82,10 +77,10 @@ class ReportData:
     comparison: dict[str, Any] | None = None
 
     def sections(self) -> list[Section]:
-        """Homework experiments in homework order, then others as recorded, then experiments that
-        only claims name (their result is missing)."""
+        """Registered experiments in their order (the homework's first), then others as
+        recorded, then experiments that only claims name (their result is missing)."""
         by_name: dict[str, Section] = {}
-        for name in EXPERIMENTS:
+        for name in experiment_names():
             by_name[name] = Section(name)
         for result in self.experiments:
             by_name.setdefault(result.name, Section(result.name)).result = result

@@ -80,7 +80,7 @@ def run_job(spec: JobSpec, data: MnistSplits | None = None, say: Say = print) ->
     """
     import torch
 
-    from suite.experiments import RUNNERS
+    from suite.records import experiment_record
 
     if spec.threads is not None and not spec.device.startswith("cuda"):
         torch.set_num_threads(spec.threads)
@@ -101,7 +101,7 @@ def run_job(spec: JobSpec, data: MnistSplits | None = None, say: Say = print) ->
     which = f"seeds {seeds.start}..{seeds.end - 1}" if seeds.start else f"{len(seeds)} seeds"
     say(f"{spec.name}: training {which} on {where}")
     try:
-        result = RUNNERS[spec.name](
+        result = experiment_record(spec.name).runner()(
             spec.config,
             data,
             spec.seeds,

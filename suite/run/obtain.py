@@ -9,6 +9,7 @@ Only this process writes the cache, and only a finished result.
 from __future__ import annotations
 
 import time
+from dataclasses import asdict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
@@ -48,10 +49,11 @@ def job_spec(
     needs); it trains with this process's CPU threads, which decide its numbers."""
     import torch
 
+    config = settings.profile.experiment(name)
     return JobSpec(
         name=name,
-        config=settings.profile.experiment(name),
-        config_dict=settings.profile.as_dict()[name],
+        config=config,
+        config_dict=asdict(config),
         seeds=seeds if seeds is not None else settings.rounds_for(name)[0],
         profile=settings.profile_name,
         engine=settings.engine,

@@ -16,7 +16,6 @@ another executor (Ray, past one machine) can run the same plan.
 
 from __future__ import annotations
 
-import math
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -25,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from suite.profiles import Profile
+from suite.records import experiment_record
 
 Run = Callable[[str], Any]  # experiment name -> its result
 
@@ -47,23 +47,8 @@ class Plan:
 
 
 def chain_steps(name: str, cfg: Any) -> int:
-    """Sequential steps of experiment ``name`` at its epoch budget (stacks train one by one)."""
-
-    def steps(epochs: int, batch: int) -> int:
-        return epochs * math.ceil(cfg.n_train / batch)
-
-    if name in ("random_labels", "width_sweep", "label_corruption"):
-        return steps(cfg.epochs, cfg.batch_size)
-    if name == "interpolation":
-        return steps(cfg.epochs, cfg.small[0]) + steps(cfg.epochs, cfg.large[0])
-    if name == "batch_sweep":
-        return sum(steps(cfg.epochs, b) for b in cfg.batch_sizes)
-    if name == "measures":  # one stack per (batch, lr) of the one-at-a-time grid
-        stacks = {(b, cfg.base_lr) for b in cfg.batch_sizes} | {
-            (cfg.base_batch, lr) for lr in cfg.lrs
-        }
-        return sum(steps(cfg.epochs, b) for b, _ in stacks)
-    raise ValueError(f"no experiment named {name!r}")
+    """Sequential steps of experiment ``name`` at its budget (its record counts them)."""
+    return int(experiment_record(name).steps(cfg))
 
 
 def plan_for(names: Iterable[str], profile: Profile) -> Plan:

@@ -7,7 +7,10 @@ many seeds an experiment trains, the rules' simulation and the stability command
 that same function (``ClaimSpec.decision``), so a claim is decided one way everywhere.
 Claim tests name their id in the marker (``@pytest.mark.generalization("width-monotone")``).
 
-No record sets a verdict: at every profile the verdict is the rule's outcome on the data.
+No record sets a verdict: at every profile the verdict is the rule's outcome on the data. A
+user's claims join these through :func:`register_claim`.
+
+Long because it holds the homework's sixteen records, each with its wording and decision.
 """
 
 from __future__ import annotations
@@ -385,3 +388,27 @@ def case_of(claim_id: str) -> str | None:
 def claims_on(experiment: str) -> list[ClaimSpec]:
     """The records of every claim decided on ``experiment``, in catalog order."""
     return [c for c in CLAIMS.values() if c.experiment == experiment]
+
+
+#: The homework's claims: registered above, never replaced or removed.
+BUILTIN_CLAIMS = frozenset(CLAIMS)
+
+
+def register_claim(spec: ClaimSpec) -> ClaimSpec:
+    """Add a claim of your own beside the homework's (once per id: the same id twice is an error
+    unless it is the same record). Its test names it in ``@pytest.mark.generalization(id)``,
+    and its verdict reaches the terminal table, claims.json and the report as theirs do."""
+    if "[" in spec.id or not spec.id:
+        raise ValueError(f"a claim id has no '[case]' suffix (cases go in ``cases``): {spec.id!r}")
+    known = CLAIMS.get(spec.id)
+    if known is not None and known != spec:
+        raise ValueError(f"a claim {spec.id!r} is registered already")
+    CLAIMS[spec.id] = spec
+    return spec
+
+
+def unregister_claim(claim_id: str) -> None:
+    """Remove a user's claim (tests use it); the homework's stay."""
+    if claim_id in BUILTIN_CLAIMS:
+        raise ValueError(f"{claim_id!r} is one of the homework's claims")
+    CLAIMS.pop(claim_id, None)

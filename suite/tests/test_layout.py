@@ -17,11 +17,13 @@ import suite
 
 ROOT = Path(suite.__file__).parent
 
-#: From the ground up: settings and wording; statistics (no torch); MNIST; training; measures
+#: From the ground up: the experiment records; settings and wording; statistics (no torch); MNIST; training; measures
 #: on trained networks; the experiments; running a session's plan; stability over seed sets;
-#: the report; the pytest face; then the entry points and the claim tests.
+#: the report; the pytest face; then the entry points (the public ``suite.api`` among them)
+#: and the claim tests.
 FLOORS: tuple[tuple[str, ...], ...] = (
-    ("__init__", "profiles"),
+    ("__init__", "records"),
+    ("profiles",),
     ("stats",),
     ("data",),
     ("train",),
@@ -31,11 +33,11 @@ FLOORS: tuple[tuple[str, ...], ...] = (
     ("stability",),
     ("report",),
     ("plugin",),
-    ("__main__", "rule_power", "benchmarks", "claims", "tests"),
+    ("__main__", "api", "rule_power", "benchmarks", "claims", "tests"),
 )
 FLOOR = {part: level for level, parts in enumerate(FLOORS) for part in parts}
 #: Folders that hold tests or entry points: checked as importers, never imported from below.
-TOP = {"__main__", "rule_power", "benchmarks", "claims", "tests"}
+TOP = {"__main__", "api", "rule_power", "benchmarks", "claims", "tests"}
 
 
 def _part(module: str) -> str:

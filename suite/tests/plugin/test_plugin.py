@@ -626,7 +626,7 @@ def test_diverged_training_is_inconclusive_and_not_cached(failing_run):
     [
         ("sensitivity-gap", "ValueError: a within-seed trend needs at least 3 runs per seed"),
         ("sensitivity-accuracy", "ValueError: a within-seed trend needs at least 3 runs"),
-        ("no-such-claim", "claim id 'no-such-claim' is not in suite/stats/catalog.py"),
+        ("no-such-claim", "claim id 'no-such-claim' is not registered"),
     ],
     ids=["plain", "where-a-refutation-is-expected", "unknown-claim-id"],
 )

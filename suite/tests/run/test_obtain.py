@@ -13,14 +13,16 @@ from suite.train.frames import ExperimentResult
 from suite.train.seeds import SeedSet
 
 
+@dataclass(frozen=True)
+class Toy:
+    epochs: int = 1
+
+
 class Profile:
     name = "ci"
 
-    def experiment(self, name: str) -> dict:
-        return {}
-
-    def as_dict(self) -> dict:
-        return {"toy": {"epochs": 1}}
+    def experiment(self, name: str) -> Toy:
+        return Toy()
 
 
 @dataclass

@@ -26,7 +26,7 @@ def test_chain_steps_count_every_stack_of_the_measures_grid_once():
     stacks = {(b, cfg.base_lr) for b in cfg.batch_sizes} | {(cfg.base_batch, lr) for lr in cfg.lrs}
     expected = sum(cfg.epochs * -(-cfg.n_train // b) for b, _ in stacks)
     assert chain_steps("measures", cfg) == expected
-    with pytest.raises(ValueError, match="no experiment named 'mnist'"):
+    with pytest.raises(LookupError, match="no experiment named 'mnist'"):
         chain_steps("mnist", cfg)
 
 
@@ -120,10 +120,24 @@ def test_loading_the_plugin_imports_neither_ray_torch_nor_matplotlib():
     assert out.stdout.strip() == "[]"
 
 
-def test_every_experiment_has_a_runner_and_a_figure_under_its_name():
-    from suite.experiments import RUNNERS
-    from suite.profiles import EXPERIMENTS, Profile
-    from suite.report.figures import FIGURES
+def test_every_homework_record_resolves_its_runner_figure_and_settings():
+    from suite.profiles import PAPER, Profile
+    from suite.records import records
 
-    assert tuple(RUNNERS) == tuple(FIGURES) == EXPERIMENTS
-    assert all(name in Profile.__dataclass_fields__ for name in EXPERIMENTS)
+    homework = [r for r in records() if r.builtin]
+    assert [r.name for r in homework] == [
+        "random_labels",
+        "width_sweep",
+        "interpolation",
+        "batch_sweep",
+        "label_corruption",
+        "measures",
+    ]
+    for record in homework:
+        assert callable(record.runner()) and record.runner().__name__ == f"run_{record.name}"
+        from suite.report.figures import figure_for
+
+        assert figure_for(record.name) is not None
+        assert record.name in Profile.__dataclass_fields__
+        assert PAPER.experiment(record.name) is getattr(PAPER, record.name)
+        assert record.title
