@@ -100,7 +100,8 @@ class Experiment:
     def train(self, profile: Any, data: Any, seeds: Any, **options: Any) -> Any:
         """Train it at ``profile`` on ``data`` and ``seeds`` (no cache): what benchmarks and
         notebooks call; ``options`` go to the runner (``progress``, ``engine``, ...)."""
-        return self.runner()(self.settings_at(profile), data, seeds, profile=profile.name, **options)
+        settings = self.settings_at(profile)
+        return self.runner()(settings, data, seeds, profile=profile.name, **options)
 
 
 _RECORDS: dict[str, Experiment] = {}

@@ -206,8 +206,8 @@ def profile_experiments(
 ) -> list[StackProfile]:
     """Profile every stack of each experiment (all of them unless ``only``) at the first look."""
     from suite.data.splits import load_mnist
-    from suite.records import records
     from suite.profiles import get_profile
+    from suite.records import records
     from suite.train.seeds import SeedSet
 
     prof = get_profile(profile_name)

@@ -17,8 +17,8 @@ import argparse
 import time
 from collections.abc import Callable, Sequence
 
-from suite.records import experiment_names, experiment_record
 from suite.profiles import Profile, get_profile
+from suite.records import experiment_names, experiment_record
 from suite.train.seeds import SeedSet
 
 Train = Callable[[str, SeedSet], object]

@@ -6,6 +6,7 @@ same tidy frames.
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 from collections.abc import Iterator
@@ -150,10 +151,8 @@ def wanted_experiments(items: list[pytest.Item]) -> list[str]:
     for item in items:
         marked = claim_id(item)
         if marked is not None and "claim" in item.fixturenames:
-            try:
+            with contextlib.suppress(KeyError):  # the claim test itself reports an unknown id
                 wanted.add(spec_for(marked).experiment)
-            except KeyError:
-                pass  # the claim test itself reports the unknown id
     return sorted(wanted & registered)
 
 

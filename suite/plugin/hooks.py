@@ -15,6 +15,7 @@ from suite.plugin.options import SETTINGS_KEY, add_options, resolve, share_cpu_t
 from suite.plugin.session import CLAIM_ATTR, EXPERIMENT_ATTR, SessionResults
 from suite.plugin.terminal import claims_table, compiles_line
 
+SUITE_ROOT = Path(__file__).resolve().parents[1]  # the package: its own tests train too
 RESULTS_KEY = pytest.StashKey[SessionResults]()
 COMPARISON_KEY = pytest.StashKey[dict]()
 GATE_KEY = pytest.StashKey[list]()
@@ -46,10 +47,7 @@ def pytest_configure(config: pytest.Config) -> None:
         f"{REFUTED_MARK}(profile, low, high): the interval a documented refutation's statistic "
         "is expected in (set by suite.plugin.claim.refuted_at)",
     )
-    workerinput = getattr(config, "workerinput", {})
-    worker = workerinput.get("workerid")
-    if worker:
-        share_cpu_threads(int(workerinput.get("workercount", 1)))
+    worker = getattr(config, "workerinput", {}).get("workerid")
     settings = resolve(config, int(worker[2:]) if worker else None)
     config.stash[SETTINGS_KEY] = settings
     # xfail conditions of claims refuted at a profile read this ("config.option.gen_profile").
@@ -57,6 +55,23 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[RESULTS_KEY] = SessionResults()
     config.stash[SENT_KEY] = set()
     config.pluginmanager.register(_Collector(config.stash[RESULTS_KEY]), "gen-results-collector")
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """An xdist worker that will train or time (it collected a claim, a benchmark or the suite's
+    own tests) takes its share of the cores; a project that installed the plugin and collected
+    none of those keeps its torch settings untouched."""
+    workerinput = getattr(session.config, "workerinput", None)
+    if workerinput and any(_trains(item) for item in session.items):
+        share_cpu_threads(int(workerinput.get("workercount", 1)))
+
+
+def _trains(item: pytest.Item) -> bool:
+    return (
+        item.get_closest_marker("generalization") is not None
+        or item.get_closest_marker("benchmark") is not None
+        or Path(str(item.path)).is_relative_to(SUITE_ROOT)
+    )
 
 
 def pytest_report_header(config: pytest.Config) -> str:

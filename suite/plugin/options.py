@@ -6,6 +6,7 @@ Bad input is a ``pytest.UsageError``: one line, exit code 4, and nothing written
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -309,7 +310,7 @@ def _device(requested: str, worker_index: int | None) -> str:
     requested = requested.strip().lower()
     if requested not in {"auto", "cpu", "cuda"}:
         raise pytest.UsageError(f"--gen-device must be auto, cpu or cuda, got {requested!r}")
-    if requested == "cpu":
+    if requested == "cpu" or (requested == "auto" and not _may_have_cuda()):
         return "cpu"
     import torch
 
@@ -322,6 +323,15 @@ def _device(requested: str, worker_index: int | None) -> str:
     # Under pytest-xdist each worker takes its own GPU, so -n <number of GPUs> scales a run.
     index = (worker_index or 0) % torch.cuda.device_count()
     return f"cuda:{index}"
+
+
+def _may_have_cuda() -> bool:
+    """False where Linux plainly has no NVIDIA driver loaded, so that ``--gen-device auto``
+    picks the CPU without importing torch (pytest starts as fast in a project that installed
+    the plugin and does not use it); True elsewhere, and torch is asked."""
+    if "torch" in sys.modules or not sys.platform.startswith("linux"):
+        return True
+    return Path("/proc/driver/nvidia").exists() or Path("/dev/nvidiactl").exists()
 
 
 def _require_writable(path: Path, option: str) -> None:

@@ -23,6 +23,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 
+from suite.records import experiment_record, resolve
 from suite.report.figures_beyond import label_corruption_figure, measures_figure
 from suite.report.measures_table import measures_table
 from suite.report.plotting import (
@@ -38,7 +39,6 @@ from suite.report.plotting import (
     mean_line,
     new_figure,
 )
-from suite.records import experiment_record, resolve
 from suite.stats.grid import AXES, AXIS_LABELS
 from suite.train.frames import ExperimentResult
 

@@ -9,8 +9,8 @@ Only this process writes the cache, and only a finished result.
 from __future__ import annotations
 
 import time
-from dataclasses import asdict
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Protocol
 

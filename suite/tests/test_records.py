@@ -69,7 +69,7 @@ def test_a_name_is_registered_once_and_the_homework_stays(toy):
 
 def test_settings_missing_for_a_profile_say_which_it_has():
     record = Experiment(name="only_paper", run=_toy_run, settings={"paper": Toy()})
-    with pytest.raises(LookupError, match="no settings for profile 'ci'.*paper"):
+    with pytest.raises(LookupError, match=r"no settings for profile 'ci'.*paper"):
         record.settings_at(CI)
 
 

@@ -20,6 +20,7 @@ Families, one module each:
 - ``barriers``: Frankle et al.'s error barrier (``interpolation-peak``,
   ``shared-init-lower-barrier``)
 - ``granulated``: a measure within each hyperparameter axis (Jiang et al. 2020)
+- ``paired``: one arm against another within each seed (a user's "A lowers y", e.g. dropout)
 - ``significance``: the tests they are built from (t across seeds, TOST, stratified Kendall)
 """
 
@@ -28,6 +29,7 @@ from suite.stats.rules.equivalence import at_chance
 from suite.stats.rules.fits import seeds_at_full_accuracy, seeds_fitting_every_group
 from suite.stats.rules.granulated import within_each_axis
 from suite.stats.rules.overfit import overfits
+from suite.stats.rules.paired import seed_difference
 from suite.stats.rules.trends import censored_trend, monotone_in_width, within_seed_trend
 
 __all__ = [
@@ -38,6 +40,7 @@ __all__ = [
     "lower_barrier",
     "monotone_in_width",
     "overfits",
+    "seed_difference",
     "seeds_at_full_accuracy",
     "seeds_fitting_every_group",
     "within_each_axis",
