@@ -40,6 +40,8 @@ class JobSpec:
     # CPU threads the job trains with: the number decides the matmuls' summation order, so a
     # job trained elsewhere (a Ray worker gets 1 thread per CPU it asked for) uses the driver's
     threads: int | None = None
+    # The digest of user code it runs (its runner, model, measures: ``outside_code``).
+    outside: str = ""
 
     @property
     def key(self) -> str:
@@ -53,6 +55,7 @@ class JobSpec:
             device_name(self.device),
             self.engine,
             self.cpu_threads,
+            self.outside,
         )
 
     @property
@@ -113,6 +116,9 @@ def run_job(spec: JobSpec, data: MnistSplits | None = None, say: Say = print) ->
     except FloatingPointError:
         checkpoints.clear()  # a diverged state must not be resumed next time
         raise
+    # the record's name: a runner shared by several records (a homework runner trained on a
+    # user's model) names its result after the homework's experiment
+    result.name = spec.name
     result.extra.update(seed_base=spec.seeds.base, seed_ids=list(spec.seeds.ids))
     if checkpoints.prior_seconds:  # resumed: the wall time of the whole run, not this part
         result.seconds += checkpoints.prior_seconds

@@ -16,11 +16,13 @@ from typing import Protocol
 
 from suite.data.splits import MnistSplits
 from suite.profiles import Profile
+from suite.records import experiment_record
 from suite.run.jobs import JobSpec, run_job
 from suite.run.looks import in_rounds
 from suite.train.cache import RunCache
 from suite.train.frames import ExperimentResult
 from suite.train.seeds import SeedSet
+from suite.train.source import outside_code
 
 Say = Callable[[str], None]
 Train = Callable[[JobSpec], ExperimentResult]
@@ -63,7 +65,17 @@ def job_spec(
         cache_dir=settings.cache_dir,
         fresh=settings.fresh,
         threads=torch.get_num_threads(),
+        outside=outside_code(user_code(name, config)),
     )
+
+
+def user_code(name: str, config: object) -> list[object]:
+    """What experiment ``name`` runs that may live outside the package: its runner (nothing
+    for a name without a record: a test's stand-in)."""
+    try:
+        return [experiment_record(name).runner()]
+    except LookupError:
+        return []
 
 
 def obtain(

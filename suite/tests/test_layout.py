@@ -19,8 +19,8 @@ ROOT = Path(suite.__file__).parent
 
 #: From the ground up: the experiment records; settings and wording; statistics (no torch);
 #: MNIST; training; measures on trained networks; the experiments; running a session's plan;
-#: stability over seed sets; the report; the pytest face; then the entry points (the public ``suite.api`` among them)
-#: and the claim tests.
+#: stability over seed sets; the report; the pytest face; then the entry points (the public
+#: ``suite.api`` among them) and the claim tests.
 FLOORS: tuple[tuple[str, ...], ...] = (
     ("__init__", "records"),
     ("profiles",),

@@ -49,12 +49,14 @@ def cache_key(
     device: str,
     engine: str = "eager",
     threads: int | None = None,
+    outside: str = "",
 ) -> str:
     """The entry of ``name`` trained with ``config`` on the seeds ``seed_ids`` (``SeedSet.ids``).
 
     ``device`` is the device's name (``suite.train.training.device_name``: the GPU or CPU model), so
     numbers from two processors, or from the two engine modes, never stand in for each other;
-    ``threads`` the CPU threads it trains with (None on a GPU).
+    ``threads`` the CPU threads it trains with (None on a GPU); ``outside`` the digest of the
+    user code it runs (``suite.train.source.outside_code``), "" for the homework's own.
     """
     blob = json.dumps(
         {
@@ -67,6 +69,7 @@ def cache_key(
             "threads": threads,
             "torch": torch.__version__,
             "code": code_digest(),
+            **({"outside": outside} if outside else {}),
         },
         sort_keys=True,
     )

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import inspect
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
@@ -90,4 +92,27 @@ def code_digest(entries: tuple[str, ...] = ENTRY, root: Path = ROOT) -> str:
     h = hashlib.sha256()
     for name, path in sorted(closure(entries, root).items()):
         h.update(f"{name}\n{code_of(path.read_text())}\n".encode())
+    return h.hexdigest()
+
+
+def outside_code(objects: Iterable[object], root: Path = ROOT) -> str:
+    """SHA-256 of the code of the files outside the ``suite`` package that define ``objects``
+    (a user's runner, model or measure), "" when there are none.
+
+    :func:`code_digest` covers the package; this covers what a user registered from their own
+    test file, so editing that file retrains its experiments too.
+    """
+    files: set[Path] = set()
+    for obj in objects:
+        try:
+            path = inspect.getsourcefile(inspect.unwrap(obj))  # type: ignore[arg-type]
+        except TypeError:  # a builtin or an object without a source file
+            path = None
+        if path is not None and not Path(path).resolve().is_relative_to(root / "suite"):
+            files.add(Path(path).resolve())
+    if not files:
+        return ""
+    h = hashlib.sha256()
+    for path in sorted(files):
+        h.update(f"{path.name}\n{code_of(path.read_text())}\n".encode())
     return h.hexdigest()

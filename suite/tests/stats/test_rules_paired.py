@@ -12,7 +12,10 @@ from suite.stats.verdicts import Verdict
 
 def _runs(diffs: np.ndarray, rng: np.random.Generator) -> pd.DataFrame:
     shared = rng.normal(0.5, 0.2, size=len(diffs))  # what a seed's two arms have in common
-    rows = [{"seed": s, "arm": "a", "y": b + d} for s, (b, d) in enumerate(zip(shared, diffs))]
+    rows = [
+        {"seed": s, "arm": "a", "y": b + d}
+        for s, (b, d) in enumerate(zip(shared, diffs, strict=True))
+    ]
     rows += [{"seed": s, "arm": "b", "y": b} for s, b in enumerate(shared)]
     return pd.DataFrame(rows)
 
