@@ -8,6 +8,7 @@ Everything needed to check a claim of one's own beside the homework's, in one te
 - a claim: :class:`ClaimSpec` and :func:`register_claim`, its decision a rule of
   :mod:`suite.stats.rules` asked through :class:`Ask`; the test marks it with
   ``@pytest.mark.generalization(id)`` and calls ``claim.decide()``;
+- a dataset: :func:`register_dataset` (``--gen-dataset NAME``; MNIST is the built-in);
 - the settings: the profiles :data:`CI` and :data:`PAPER`.
 
 ``suite/__init__`` re-exports these names on first use, so ``import suite`` stays cheap.
@@ -15,6 +16,7 @@ Everything needed to check a claim of one's own beside the homework's, in one te
 
 from __future__ import annotations
 
+from suite.data.datasets import Dataset, register_dataset
 from suite.data.splits import MnistSplits
 from suite.experiments.common import (
     EpochProgress,
@@ -42,6 +44,7 @@ __all__ = [
     "Claim",
     "ClaimResult",
     "ClaimSpec",
+    "Dataset",
     "Decision",
     "EpochProgress",
     "Experiment",
@@ -62,6 +65,7 @@ __all__ = [
     "measure_generalization",
     "refuted_at",
     "register_claim",
+    "register_dataset",
     "register_experiment",
     "rules",
     "sensitivity_probe",

@@ -21,6 +21,7 @@ from suite.run.plan import Executor, StreamExecutor, executor_for, plan_for
 from suite.train.frames import ExperimentResult
 
 if TYPE_CHECKING:  # torch and the training stack load when a fixture first runs, not at start
+    from suite.data.datasets import Dataset
     from suite.data.splits import MnistSplits
 
 
@@ -58,7 +59,24 @@ def gen_settings(pytestconfig: pytest.Config) -> Settings:
 
 
 @pytest.fixture(scope="session")
+def gen_data(gen_settings: Settings, pytestconfig: pytest.Config) -> Dataset:
+    """The session's dataset (``--gen-dataset``, MNIST by default) on its device."""
+    from suite.data.datasets import load_dataset
+
+    try:
+        return load_dataset(
+            gen_settings.dataset,
+            gen_settings.data_root,
+            gen_settings.device,
+            progress=lambda m: _say(pytestconfig, m),
+        )
+    except LookupError as exc:
+        raise pytest.UsageError(f"--gen-dataset: {exc}") from None
+
+
+@pytest.fixture(scope="session")
 def mnist(gen_settings: Settings, pytestconfig: pytest.Config) -> MnistSplits:
+    """MNIST's splits on the session's device, whatever ``--gen-dataset`` says."""
     from suite.data.splits import load_mnist
 
     return load_mnist(
@@ -94,7 +112,7 @@ class _Messages:
 
 @pytest.fixture(scope="session")
 def gen_executor(
-    gen_settings: Settings, mnist: MnistSplits, request: pytest.FixtureRequest
+    gen_settings: Settings, gen_data: Dataset, request: pytest.FixtureRequest
 ) -> Iterator[Executor]:
     """The session's plan (every experiment a collected test asks for), started."""
     from suite.run.obtain import job_spec, obtain
@@ -108,8 +126,8 @@ def gen_executor(
 
         executor: Executor = RayExecutor(
             gen_settings.ray_address,
-            lambda name: job_spec(name, gen_settings, mnist),
-            lambda name, train: obtain(name, gen_settings, mnist, messages.say, train),
+            lambda name: job_spec(name, gen_settings, gen_data),
+            lambda name, train: obtain(name, gen_settings, gen_data, messages.say, train),
             say=messages.say,
         )
     else:
@@ -118,7 +136,7 @@ def gen_executor(
         chains = ", ".join(f"{j.name} {j.steps}" for j in plan.jobs)
         where = gen_settings.device
         _say(config, f"plan: {len(plan.jobs)} experiments at once on {where} ({chains} steps)")
-    executor.start(plan, lambda name: obtain(name, gen_settings, mnist, messages.say))
+    executor.start(plan, lambda name: obtain(name, gen_settings, gen_data, messages.say))
     yield executor
     messages.stopped.set()
     executor.cancel()

@@ -51,6 +51,11 @@ _OPTIONS = [
         "seed set: seed i is derived from (base, i), so each base is a disjoint draw (default 0)",
     ),
     (
+        "gen_dataset",
+        "mnist",
+        "dataset the experiments train on: mnist, or one registered with suite.register_dataset",
+    ),
+    (
         "gen_data_root",
         "",
         "torchvision-layout MNIST root (default: $GEN_DATA_ROOT or the user cache)",
@@ -123,6 +128,9 @@ class Settings:
     baseline: Path | None = None
     compare_fail: str | None = None
     require_decided: tuple[str, ...] = ()
+    # A registered dataset's name (``suite.data.datasets``): checked when it is first loaded,
+    # since a user's may be registered by a test file collected after the options are read.
+    dataset: str = "mnist"
 
     @property
     def profile_name(self) -> str:
@@ -181,7 +189,8 @@ def resolve(config: pytest.Config, worker_index: int | None = None) -> Settings:
         data_root.is_dir() and os.access(data_root, os.R_OK | os.X_OK)
     ):
         raise pytest.UsageError(f"--gen-data-root: {data_root} is not a readable directory")
-    if data_root is not None:
+    dataset = _value(config, "gen_dataset").strip() or "mnist"
+    if data_root is not None and dataset == "mnist":
         _check_data_root(data_root)
 
     cache_dir = _path(config, _value(config, "gen_cache_dir"))
@@ -199,6 +208,7 @@ def resolve(config: pytest.Config, worker_index: int | None = None) -> Settings:
         profile=profile,
         device=device,
         data_root=data_root,
+        dataset=dataset,
         cache_dir=cache_dir,
         report=report,
         fresh=bool(config.getoption("gen_fresh")),

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from suite.data.splits import MnistSplits, load_mnist
+from suite.data.datasets import Dataset, load_dataset
 from suite.train.cache import cache_key
 from suite.train.checkpoints import Checkpoints
 from suite.train.frames import ExperimentResult
@@ -40,6 +40,7 @@ class JobSpec:
     # CPU threads the job trains with: the number decides the matmuls' summation order, so a
     # job trained elsewhere (a Ray worker gets 1 thread per CPU it asked for) uses the driver's
     threads: int | None = None
+    dataset: str = "mnist"  # its name in suite.data.datasets (a worker loads it by name)
     # The digest of user code it runs (its runner, model, measures: ``outside_code``).
     outside: str = ""
 
@@ -75,7 +76,7 @@ class JobSpec:
         return Checkpoints(self.cache_dir / "checkpoints" / self.key)
 
 
-def run_job(spec: JobSpec, data: MnistSplits | None = None, say: Say = print) -> ExperimentResult:
+def run_job(spec: JobSpec, data: Dataset | None = None, say: Say = print) -> ExperimentResult:
     """Train ``spec`` (resuming from its checkpoints) and return its result; no cache write.
 
     ``data``: the splits on ``spec.device`` (loaded here when None, e.g. in a Ray worker).
@@ -88,7 +89,7 @@ def run_job(spec: JobSpec, data: MnistSplits | None = None, say: Say = print) ->
     if spec.threads is not None and not spec.device.startswith("cuda"):
         torch.set_num_threads(spec.threads)
     if data is None:
-        data = load_mnist(spec.data_root, device=spec.device)
+        data = load_dataset(spec.dataset, spec.data_root, spec.device)
     if data.checksum != spec.checksum:
         raise RuntimeError(
             f"{spec.name}: this worker's MNIST ({data.checksum[:12]}) is not the driver's "

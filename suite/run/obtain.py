@@ -14,7 +14,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Protocol
 
-from suite.data.splits import MnistSplits
+from suite.data.datasets import Dataset
 from suite.profiles import Profile
 from suite.records import experiment_record
 from suite.run.jobs import JobSpec, run_job
@@ -34,6 +34,7 @@ class RunSettings(Protocol):
     profile: Profile
     device: str
     data_root: Path | None
+    dataset: str
     cache_dir: Path
     fresh: bool
     engine: str
@@ -45,7 +46,7 @@ class RunSettings(Protocol):
 
 
 def job_spec(
-    name: str, settings: RunSettings, data: MnistSplits, seeds: SeedSet | None = None
+    name: str, settings: RunSettings, data: Dataset, seeds: SeedSet | None = None
 ) -> JobSpec:
     """One round of experiment ``name`` (default: its first) as plain data (what any executor
     needs); it trains with this process's CPU threads, which decide its numbers."""
@@ -65,6 +66,7 @@ def job_spec(
         cache_dir=settings.cache_dir,
         fresh=settings.fresh,
         threads=torch.get_num_threads(),
+        dataset=settings.dataset,
         outside=outside_code(user_code(name, config)),
     )
 
@@ -81,7 +83,7 @@ def user_code(name: str, config: object) -> list[object]:
 def obtain(
     name: str,
     settings: RunSettings,
-    data: MnistSplits,
+    data: Dataset,
     say: Say = print,
     train: Train | None = None,
 ) -> ExperimentResult:

@@ -10,7 +10,7 @@ import textwrap
 
 import pytest
 
-USER_FILE = '''
+USER_FILE = """
 from dataclasses import dataclass
 
 import numpy as np
@@ -65,7 +65,7 @@ register_claim(
 @pytest.mark.generalization("treatment-lowers-gap")
 def test_treatment_lowers_the_gap(claim):
     claim.decide()
-'''
+"""
 
 
 @pytest.mark.slow
@@ -91,3 +91,63 @@ def test_a_users_claim_is_decided_and_reported_like_the_homeworks(pytester: pyte
     html = (pytester.path / "report/index.html").read_text()
     assert "A user&#x27;s two arms" in html or "A user's two arms" in html
     assert "treatment-lowers-gap" in html
+
+
+DATASET_CONFTEST = '''
+from dataclasses import dataclass
+
+import torch
+
+from suite import register_dataset
+
+
+@dataclass
+class Blobs:
+    """Three Gaussian blobs in 20 dimensions: a dataset of the user's own."""
+
+    train_x: torch.Tensor
+    train_y: torch.Tensor
+    val_x: torch.Tensor
+    val_y: torch.Tensor
+    test_x: torch.Tensor
+    test_y: torch.Tensor
+    checksum: str = "blobs-v1"
+    name: str = "blobs"
+    classes: int = 3
+
+    @property
+    def device(self):
+        return self.train_x.device
+
+    def to(self, device):
+        return self
+
+
+def load_blobs(root, device, progress):
+    g = torch.Generator().manual_seed(0)
+    y = torch.randint(0, 3, (300,), generator=g)
+    x = torch.randn(300, 20, generator=g) + 3 * torch.nn.functional.one_hot(y, 20)
+    return Blobs(x[:200], y[:200], x[200:250], y[200:250], x[250:], y[250:])
+
+
+register_dataset("blobs", load_blobs)
+'''
+
+DATASET_USER = USER_FILE.replace(
+    'rows = []',
+    'assert data.name == "blobs" and data.train_x.shape == (200, 20)\n    rows = []',
+)
+
+
+@pytest.mark.slow
+def test_a_users_dataset_is_picked_by_name(pytester: pytest.Pytester):
+    pytester.makeini("[pytest]\n")
+    pytester.makeconftest(textwrap.dedent(DATASET_CONFTEST))
+    pytester.makepyfile(test_mine=textwrap.dedent(DATASET_USER))
+    options = ("-p", "no:randomly", "--gen-device=cpu", "--gen-cache-dir=cache")
+    result = pytester.runpytest_subprocess(*options, "--gen-dataset=blobs", "--gen-report=none")
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    assert "MNIST" not in result.stdout.str() and "mnist" not in result.stdout.str()
+    wrong = pytester.runpytest_subprocess(*options, "--gen-dataset=nope", "--gen-report=none")
+    assert wrong.ret != pytest.ExitCode.OK
+    wrong.stdout.fnmatch_lines(["*no dataset named 'nope'; registered: mnist, blobs*"])

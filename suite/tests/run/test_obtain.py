@@ -31,6 +31,7 @@ class Settings:
     profile: Profile = field(default_factory=Profile)
     device: str = "cpu"
     data_root: Path | None = None
+    dataset: str = "mnist"
     fresh: bool = False
     engine: str = "eager"
 
