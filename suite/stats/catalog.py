@@ -193,6 +193,40 @@ def _granulated(measure: str) -> Decide:
     return decide
 
 
+def granulated_claim(
+    measure: str,
+    id: str | None = None,
+    statement: str | None = None,
+    *,
+    alpha: float = 0.05,
+    margin: float | None = None,
+    section: int = 8,
+) -> ClaimSpec:
+    """The record of the claim "``measure`` ranks runs by their gap within each axis" (Jiang et
+    al. 2020's granulated Kendall tau on the measures grid, every run at the stopping criterion:
+    ``rules.within_each_axis``), decided on the ``measures`` experiment's ``runs`` frame.
+
+    One line declares it for any measure a run computes (``suite.measures.registry``); the
+    built-in sensitivity and sharpness claims are two such lines. ``id`` defaults to
+    ``"<measure>-granulated"``, the id the report's measures table looks a measure's verdict up
+    under. ``margin`` is recorded, not used: the rule refutes on the opposite sign alone.
+    """
+    return ClaimSpec(
+        id or f"{measure}-granulated",
+        section,
+        "measures",
+        "runs",
+        statement
+        or f"{measure.capitalize()} ranks runs by their generalization gap within each "
+        "hyperparameter axis (batch size, learning rate, label corruption), every run measured "
+        "at the common stopping criterion: its Kendall tau with the gap is positive along every "
+        "axis.",
+        _granulated(measure),
+        alpha=alpha,
+        margin=margin,
+    )
+
+
 #: "A network reaches 100% train accuracy" speaks of what training typically does: the median
 #: run fits, i.e. at least half the seeds do. Fixed for that reading, before any verdict and
 #: not from a measured rate; a universal "every seed" could only ever be refuted.
@@ -347,29 +381,14 @@ CLAIMS: dict[str, ClaimSpec] = {
             _shared_init_lower_barrier,
             alpha=0.05,
         ),
-        ClaimSpec(
-            "sensitivity-granulated",
-            8,
-            "measures",
-            "runs",
-            "Sensitivity ranks runs by their generalization gap within each hyperparameter axis "
-            "(batch size, learning rate, label corruption; Jiang et al. 2020), every run "
-            "measured at the common stopping criterion: its Kendall tau with the gap is "
-            "positive along every axis.",
-            _granulated("sensitivity"),
-            alpha=0.05,
+        granulated_claim(
+            "sensitivity",
+            statement="Sensitivity ranks runs by their generalization gap within each "
+            "hyperparameter axis (batch size, learning rate, label corruption; Jiang et al. "
+            "2020), every run measured at the common stopping criterion: its Kendall tau with "
+            "the gap is positive along every axis.",
         ),
-        ClaimSpec(
-            "sharpness-granulated",
-            8,
-            "measures",
-            "runs",
-            "Sharpness ranks runs by their generalization gap within each hyperparameter axis "
-            "(batch size, learning rate, label corruption), every run measured at the common "
-            "stopping criterion: its Kendall tau with the gap is positive along every axis.",
-            _granulated("sharpness"),
-            alpha=0.05,
-        ),
+        granulated_claim("sharpness"),
     )
 }
 
