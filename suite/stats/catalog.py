@@ -182,17 +182,6 @@ def _fit_time_grows(f: Frames, a: Ask) -> Decision:
     )
 
 
-def _granulated(measure: str) -> Decide:
-    def decide(f: Frames, a: Ask) -> Decision:
-        runs = f["runs"]  # one row per (grid point, seed)
-        decision = rules.within_each_axis(
-            runs, measure=measure, target="gap", axes=AXES, alpha=a.alpha
-        )
-        return under_premise(decision, stopped_by_cap(runs))
-
-    return decide
-
-
 def granulated_claim(
     measure: str,
     id: str | None = None,
@@ -202,15 +191,19 @@ def granulated_claim(
     margin: float | None = None,
     section: int = 8,
 ) -> ClaimSpec:
-    """The record of the claim "``measure`` ranks runs by their gap within each axis" (Jiang et
-    al. 2020's granulated Kendall tau on the measures grid, every run at the stopping criterion:
-    ``rules.within_each_axis``), decided on the ``measures`` experiment's ``runs`` frame.
+    """The claim "``measure`` ranks runs by their gap within each axis" (Jiang et al. 2020's
+    granulated Kendall tau, ``rules.within_each_axis``, every run at the stopping criterion) on
+    the ``measures`` grid, for any registered measure; the built-in two are such lines. ``id``
+    defaults to ``<measure>-granulated``, under which the report's measures table finds it;
+    ``margin`` is recorded, not used (the rule refutes on the opposite sign alone)."""
 
-    One line declares it for any measure a run computes (``suite.measures.registry``); the
-    built-in sensitivity and sharpness claims are two such lines. ``id`` defaults to
-    ``"<measure>-granulated"``, the id the report's measures table looks a measure's verdict up
-    under. ``margin`` is recorded, not used: the rule refutes on the opposite sign alone.
-    """
+    def decide(f: Frames, a: Ask) -> Decision:
+        runs = f["runs"]  # one row per (grid point, seed)
+        decision = rules.within_each_axis(
+            runs, measure=measure, target="gap", axes=AXES, alpha=a.alpha
+        )
+        return under_premise(decision, stopped_by_cap(runs))
+
     return ClaimSpec(
         id or f"{measure}-granulated",
         section,
@@ -221,7 +214,7 @@ def granulated_claim(
         "hyperparameter axis (batch size, learning rate, label corruption), every run measured "
         "at the common stopping criterion: its Kendall tau with the gap is positive along every "
         "axis.",
-        _granulated(measure),
+        decide,
         alpha=alpha,
         margin=margin,
     )
