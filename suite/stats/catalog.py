@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cache
 
 import pandas as pd
 
@@ -182,6 +183,18 @@ def _fit_time_grows(f: Frames, a: Ask) -> Decision:
     )
 
 
+@cache
+def _granulated(measure: str) -> Decide:
+    def decide(f: Frames, a: Ask) -> Decision:
+        runs = f["runs"]  # one row per (grid point, seed)
+        decision = rules.within_each_axis(
+            runs, measure=measure, target="gap", axes=AXES, alpha=a.alpha
+        )
+        return under_premise(decision, stopped_by_cap(runs))
+
+    return decide
+
+
 def granulated_claim(
     measure: str,
     id: str | None = None,
@@ -195,15 +208,9 @@ def granulated_claim(
     granulated Kendall tau, ``rules.within_each_axis``, every run at the stopping criterion) on
     the ``measures`` grid, for any registered measure; the built-in two are such lines. ``id``
     defaults to ``<measure>-granulated``, under which the report's measures table finds it;
-    ``margin`` is recorded, not used (the rule refutes on the opposite sign alone)."""
-
-    def decide(f: Frames, a: Ask) -> Decision:
-        runs = f["runs"]  # one row per (grid point, seed)
-        decision = rules.within_each_axis(
-            runs, measure=measure, target="gap", axes=AXES, alpha=a.alpha
-        )
-        return under_premise(decision, stopped_by_cap(runs))
-
+    ``margin`` is recorded, not used (the rule refutes on the opposite sign alone). The same
+    arguments give equal records (one decision function per measure), so registering one twice
+    (``register_claim``) is not an error."""
     return ClaimSpec(
         id or f"{measure}-granulated",
         section,
@@ -214,7 +221,7 @@ def granulated_claim(
         "hyperparameter axis (batch size, learning rate, label corruption), every run measured "
         "at the common stopping criterion: its Kendall tau with the gap is positive along every "
         "axis.",
-        decide,
+        _granulated(measure),
         alpha=alpha,
         margin=margin,
     )

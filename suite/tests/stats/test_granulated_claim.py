@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from suite.stats.catalog import CLAIMS, granulated_claim
+from suite.stats.catalog import CLAIMS, granulated_claim, register_claim, unregister_claim
 from suite.tests import fake_results
 
 
@@ -54,3 +54,14 @@ def test_a_claim_on_any_measure_is_one_line():
     assert ranks.statistic > 0.5
     opposite = granulated_claim("reversed", id="reversed-ranks", alpha=0.01).decision(frames)
     assert opposite.statistic < -0.5 and opposite.verdict.value == "refuted"
+
+
+def test_the_same_claim_declared_twice_is_one_record():
+    made = granulated_claim("frob_product")
+    assert made == granulated_claim("frob_product") != granulated_claim("other")
+    try:
+        register_claim(made)
+        register_claim(granulated_claim("frob_product"))  # e.g. a module imported twice
+        assert CLAIMS["frob_product-granulated"] == made
+    finally:
+        unregister_claim("frob_product-granulated")
