@@ -19,8 +19,9 @@ from __future__ import annotations
 import hashlib
 import inspect
 import keyword
+import textwrap
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +31,7 @@ from suite.measures.sensitivity import sensitivity
 from suite.measures.sharpness import sharpness
 from suite.stats.grid import NOT_MEASURES
 from suite.train.engine import Params
+from suite.train.source import code_of
 
 
 @dataclass(frozen=True)
@@ -124,16 +126,21 @@ def restored() -> Iterator[None]:
 
 
 def source_digest(fn: Callable[..., Any]) -> str:
-    """A digest of the code of ``fn``: its module's source where it has one (the helpers it
-    calls there included), else its own, else its qualified name."""
-    try:
-        module = inspect.getmodule(fn)
-        text = inspect.getsource(module) if module is not None else inspect.getsource(fn)
-    except (OSError, TypeError):
+    """A digest of the code of ``fn``: its module's where it has one (the helpers it calls there
+    included), else its own, else its qualified name. Read as ``suite.train.source.code_of``
+    reads the package (without docstrings or comments), so a comment recomputes nothing."""
+    module = inspect.getmodule(fn)
+    for of in (module, fn):
         try:
-            text = inspect.getsource(fn)
+            text = inspect.getsource(of) if of is not None else None
         except (OSError, TypeError):
-            text = f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
+            continue
+        if text is not None:
+            break
+    else:
+        text = f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
+    with suppress(SyntaxError):  # a lambda's line, cut mid-expression: its text as it stands
+        text = code_of(textwrap.dedent(text))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
