@@ -9,6 +9,9 @@ Everything needed to check a claim of one's own beside the homework's, in one te
   :mod:`suite.stats.rules` asked through :class:`Ask`; the test marks it with
   ``@pytest.mark.generalization(id)`` and calls ``claim.decide()``;
 - a dataset: :func:`register_dataset` (``--gen-dataset NAME``; MNIST is the built-in);
+- a measure: a function of a :class:`MeasureInput` giving one value per member, registered
+  with :func:`register_measure` (every generalization run then gets it as a column) and
+  judged by the claim :func:`granulated_claim` makes;
 - the settings: the profiles :data:`CI` and :data:`PAPER`.
 
 ``suite/__init__`` re-exports these names on first use, so ``import suite`` stays cheap.
@@ -25,11 +28,19 @@ from suite.experiments.common import (
     measure_generalization,
     sensitivity_probe,
 )
+from suite.measures.registry import MeasureInput, register_measure
 from suite.plugin.claim import Claim, refuted_at
 from suite.profiles import CI, PAPER, Profile, get_profile
 from suite.records import Experiment, experiment_record, register_experiment
 from suite.stats import rules
-from suite.stats.catalog import Ask, ClaimSpec, last_epoch, register_claim, spec_for
+from suite.stats.catalog import (
+    Ask,
+    ClaimSpec,
+    granulated_claim,
+    last_epoch,
+    register_claim,
+    spec_for,
+)
 from suite.stats.verdicts import ClaimResult, Decision, Verdict
 from suite.train.engine import Member, Subsets, derive_seed
 from suite.train.evaluation import evaluate
@@ -49,6 +60,7 @@ __all__ = [
     "EpochProgress",
     "Experiment",
     "ExperimentResult",
+    "MeasureInput",
     "Member",
     "MnistSplits",
     "Profile",
@@ -60,6 +72,7 @@ __all__ = [
     "evaluate",
     "experiment_record",
     "get_profile",
+    "granulated_claim",
     "last_epoch",
     "measure",
     "measure_generalization",
@@ -67,6 +80,7 @@ __all__ = [
     "register_claim",
     "register_dataset",
     "register_experiment",
+    "register_measure",
     "rules",
     "sensitivity_probe",
     "spec_for",

@@ -2,7 +2,7 @@
 
 Every run also gets its sharpness (Keskar et al. 2017, ``suite.measures.sharpness``): the
 training loss on the first ``sharpness_n`` images of its training set, maximized over the box
-eps * (|theta_i| + 1).
+eps * (|theta_i| + 1); and every other registered measure (``suite.measures.registry``).
 """
 
 from __future__ import annotations
@@ -11,11 +11,12 @@ import pandas as pd
 
 from suite.data.splits import MnistSplits
 from suite.experiments.common import (
-    GENERALIZATION,
     EpochProgress,
     Progress,
     Tally,
+    generalization_columns,
     measure_generalization,
+    measures_extra,
     sensitivity_probe,
 )
 from suite.profiles import BatchSweep
@@ -73,7 +74,12 @@ def run_batch_sweep(
         rows += measure_generalization(
             params, (x, y), (data.test_x, data.test_y), probe, cfg, keys, what, subsets
         )
-    cols = ["seed", "batch_size", *GENERALIZATION]
+    cols = ["seed", "batch_size", *generalization_columns()]
     return tally.result(
-        "batch_sweep", cfg, str(x.device), profile, {"final": pd.DataFrame(rows)[cols]}
+        "batch_sweep",
+        cfg,
+        str(x.device),
+        profile,
+        {"final": pd.DataFrame(rows)[cols]},
+        **measures_extra(),
     )

@@ -12,8 +12,7 @@ import pandas as pd
 import torch
 from torch import Tensor
 
-from suite.measures.sensitivity import sensitivity
-from suite.measures.sharpness import sharpness
+from suite.measures.registry import Measure, MeasureInput, measure_names, registered
 from suite.train.engine import Params, Subsets, check_finite, take, training_sets
 from suite.train.evaluation import evaluate
 from suite.train.frames import ExperimentResult
@@ -21,7 +20,18 @@ from suite.train.frames import ExperimentResult
 Progress = Callable[[str], None]
 
 METRICS = ["train_loss", "train_acc", "test_loss", "test_acc"]  # what :func:`measure` adds
-GENERALIZATION = [*METRICS, "gap", "acc_gap", "sensitivity", "sharpness"]  # and the next one
+GAPS = ["gap", "acc_gap"]
+
+
+def generalization_columns() -> list[str]:
+    """What :func:`measure_generalization` adds to a row: the metrics, the two gaps and one
+    column per registered measure (``suite.measures.registry``), in registration order."""
+    return [*METRICS, *GAPS, *measure_names()]
+
+
+def measures_extra() -> dict[str, Any]:
+    """What a generalization result's ``extra`` records of its measures: name -> label."""
+    return {"measures": {m.name: m.label for m in registered()}}
 
 
 def _silent(_: str) -> None:
@@ -145,42 +155,52 @@ def measure_generalization(
     what: str,
     subsets: Subsets | None = None,
 ) -> list[dict[str, Any]]:
-    """:func:`measure` plus the gap, sensitivity on ``probe`` and sharpness, one row per member.
+    """:func:`measure` plus the gaps and every registered measure, one row per member.
 
-    ``cfg`` carries the sharpness settings (``sharpness_n``, ``_eps``, ``_steps``, ``_step``);
-    sharpness is taken on the first ``sharpness_n`` images of each member's training set, with
-    its labels (members that share a training set in one stack).
+    Each measure (``suite.measures.registry``) gets the stack, the probe, ``cfg`` and, where it
+    reads training data, the first ``cfg.sharpness_n`` images of each member's training set with
+    its labels (one call per distinct training set of the stack).
     """
     rows = measure(params, train, test, keys, what, subsets)
-    sens = sensitivity(params, probe).tolist()
-    sharp = _sharpness_on_training_sets(params, train, cfg, subsets).tolist()
+    values = {m.name: _measured(m, params, train, probe, cfg, subsets) for m in registered()}
     return [
         {
             **row,
             "gap": row["test_loss"] - row["train_loss"],
             "acc_gap": row["train_acc"] - row["test_acc"],
-            "sensitivity": se,
-            "sharpness": sh,
+            **{name: v[i] for name, v in values.items()},
         }
-        for row, se, sh in zip(rows, sens, sharp, strict=True)
+        for i, row in enumerate(rows)
     ]
 
 
-def _sharpness_on_training_sets(
-    params: Params, train: tuple[Tensor, Tensor], cfg: Any, subsets: Subsets | None
-) -> Tensor:
+def _measured(
+    m: Measure,
+    params: Params,
+    train: tuple[Tensor, Tensor],
+    probe: Tensor,
+    cfg: Any,
+    subsets: Subsets | None,
+) -> list[float]:
+    """Measure ``m`` of every member of the stack, as floats (float64 before the conversion)."""
+    size = params[0].shape[0]
+    detached = [p.detach() for p in params]
+    if not m.uses_train:
+        return _checked(m, m.fn(MeasureInput(detached, None, None, probe, cfg)), size).tolist()
     x, y = train
     k = cfg.sharpness_n
-    out = torch.zeros(params[0].shape[0], dtype=torch.float64, device=x.device)
-    for members, rows in training_sets(subsets, params[0].shape[0]):
+    out = torch.zeros(size, dtype=torch.float64, device=x.device)
+    for members, rows in training_sets(subsets, size):
         first = slice(None, k) if rows is None else rows[:k]
         labels = y[torch.tensor(members, device=y.device), :k] if y.dim() == 2 else y[first]
-        out[torch.tensor(members, device=x.device)] = sharpness(
-            take(params, members),
-            x[first],
-            labels,
-            eps=cfg.sharpness_eps,
-            steps=cfg.sharpness_steps,
-            step_size=cfg.sharpness_step,
-        )
-    return out
+        inp = MeasureInput(take(detached, members), x[first], labels, probe, cfg)
+        value = _checked(m, m.fn(inp), len(members))
+        out[torch.tensor(members, device=x.device)] = value.to(out)
+    return out.tolist()
+
+
+def _checked(m: Measure, value: Tensor, members: int) -> Tensor:
+    if not isinstance(value, Tensor) or tuple(value.shape) != (members,):
+        shape = tuple(value.shape) if isinstance(value, Tensor) else type(value).__name__
+        raise ValueError(f"measure {m.name!r} gave {shape}, not a tensor of shape ({members},)")
+    return value.detach()

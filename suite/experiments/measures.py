@@ -4,9 +4,10 @@ A one-at-a-time grid around a base point: the batch-size axis varies the batch s
 learning rate and label corruption at the base, and likewise for the learning-rate and the
 label-corruption axes; the base point belongs to every axis and is trained once. Every run gets
 its generalization gap (test loss on the true labels - train loss on its own training labels,
-corrupted or not), its sensitivity (``suite.measures.sensitivity``) and its sharpness
-(``suite.measures.sharpness``: the training loss, on the first ``sharpness_n`` training images with
-the labels the run was trained on).
+corrupted or not) and every registered measure (``suite.measures.registry``): the built-ins are
+its sensitivity (``suite.measures.sensitivity``) and its sharpness (``suite.measures.sharpness``:
+the training loss, on the first ``sharpness_n`` training images with the labels the run was
+trained on).
 
 Every run trains to a common stopping criterion, as in Jiang et al.: train cross-entropy (eval
 mode, the full training set, the run's own labels) <= ``stop_loss`` (0.01), checked every
@@ -30,11 +31,12 @@ from torch import Tensor
 
 from suite.data.splits import MnistSplits, corrupt_labels
 from suite.experiments.common import (
-    GENERALIZATION,
     EpochProgress,
     Progress,
     Tally,
+    generalization_columns,
     measure_generalization,
+    measures_extra,
     sensitivity_probe,
 )
 from suite.profiles import Measures
@@ -65,7 +67,7 @@ def _lr_part(lr: float) -> int:
     return round(lr * 1e9)
 
 
-#: What a run's row holds besides its grid point and :data:`GENERALIZATION`.
+#: What a run's row holds besides its grid point and its generalization columns.
 STOPPING = ["epochs_trained", "reached_stop"]
 
 #: measure(params of some members, their indices in the stack) -> one row per member.
@@ -214,11 +216,18 @@ def run_measures(
         tally.add(trained, cfg.n_train, batch, len(members))
         tally.keep(f"batch{batch}-lr{_lr_part(lr)}", params)
         rows += stack_rows
-    cols = ["seed", *AXES, *STOPPING, *GENERALIZATION]
+    cols = ["seed", *AXES, *STOPPING, *generalization_columns()]
     frame = pd.DataFrame(rows)[cols].sort_values([*AXES, "seed"], ignore_index=True)
     frame = frame.astype({"epochs_trained": int, "reached_stop": bool})
     base = {"batch_size": cfg.base_batch, "lr": cfg.base_lr, "corruption": cfg.base_corruption}
     cap_hits = int((~frame["reached_stop"]).sum())
     return tally.result(
-        "measures", cfg, str(x.device), profile, {"runs": frame}, base=base, cap_hits=cap_hits
+        "measures",
+        cfg,
+        str(x.device),
+        profile,
+        {"runs": frame},
+        base=base,
+        cap_hits=cap_hits,
+        **measures_extra(),
     )

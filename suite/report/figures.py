@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 import seaborn as sns
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from suite.records import experiment_record, resolve
@@ -37,9 +38,10 @@ from suite.report.plotting import (
     gap_panel,
     last_epoch,
     mean_line,
+    measure_colors,
     new_figure,
 )
-from suite.stats.grid import AXES, AXIS_LABELS
+from suite.stats.grid import AXES, AXIS_LABELS, measures_in
 from suite.train.frames import ExperimentResult
 
 
@@ -167,16 +169,31 @@ def interpolation_figure(curve: pd.DataFrame) -> Figure:
     return fig
 
 
+#: How the batch figure titles and labels the built-in measures' panels (another measure: its
+#: name for both).
+MEASURE_AXES = {
+    "sensitivity": (
+        "Sensitivity",
+        r"mean $\Vert\partial\,\mathrm{softmax}(f(x))/\partial x\Vert_F$",
+    ),
+    "sharpness": ("Sharpness", "\u03b5-sharpness (% loss increase)"),
+}
+
+
 def batch_figure(final: pd.DataFrame) -> Figure:
     """Homework figure 4: loss, accuracy and sensitivity against batch size (three panels), then
-    the generalization gap, loss and error gap side by side, and sharpness (Keskar et al.), each
-    in a panel of its own when the frame has its columns."""
-    sharp = "sharpness" in final.columns
+    the generalization gap, loss and error gap side by side, and sharpness (Keskar et al.) and
+    every other measure the frame holds (``suite.stats.grid.measures_in``), each in a panel of
+    its own when the frame has its columns."""
+    measures = measures_in(final)
+    lead = [m for m in measures if m == "sensitivity"]  # the homework's third panel
+    rest = [m for m in measures if m != "sensitivity"]
     gaps = [c for c in ("gap", "acc_gap") if c in final.columns]
-    panels = 3 + bool(gaps) + sharp
+    panels = 2 + len(lead) + bool(gaps) + len(rest)
+    colors = measure_colors(measures)
     with sns.axes_style("whitegrid"), sns.plotting_context(rc=RC):
         fig, axes = new_figure(1, panels, 4.3 * panels, 3.8)
-        ax_loss, ax_acc, ax_sens = axes[:3]
+        ax_loss, ax_acc = axes[:2]
         for ax, metric, ylabel in (
             (ax_loss, "loss", "cross-entropy loss"),
             (ax_acc, "acc", "accuracy"),
@@ -192,48 +209,28 @@ def batch_figure(final: pd.DataFrame) -> Figure:
                     marker="o",
                 )
             finish(ax, title=ylabel.capitalize(), xlabel="batch size", ylabel=ylabel)
-        mean_line(
-            ax_sens,
-            final,
-            "batch_size",
-            "sensitivity",
-            label="sensitivity",
-            color=COLORS["sensitivity"],
-            marker="o",
-        )
-        finish(
-            ax_sens,
-            title="Sensitivity",
-            xlabel="batch size",
-            ylabel=r"mean $\Vert\partial\,\mathrm{softmax}(f(x))/\partial x\Vert_F$",
-            legend=False,
-        )
-        shown = ["loss", "accuracy", "sensitivity"]
+        shown = ["loss", "accuracy"]
+        free = iter(axes[2:])
+        for m in lead:
+            shown.append(_measure_panel(next(free), final, m, colors[m]))
         if gaps:
-            gap_panel(axes[3], final, "batch_size", gaps)
-            finish(axes[3], title="Generalization gap", xlabel="batch size", ylabel="test - train")
+            ax_gap = next(free)
+            gap_panel(ax_gap, final, "batch_size", gaps)
+            finish(ax_gap, title="Generalization gap", xlabel="batch size", ylabel="test - train")
             shown.append("generalization gap")
-        if sharp:
-            mean_line(
-                axes[-1],
-                final,
-                "batch_size",
-                "sharpness",
-                label="sharpness",
-                color=COLORS["sharpness"],
-                marker="o",
-            )
-            finish(
-                axes[-1],
-                title="Sharpness",
-                xlabel="batch size",
-                ylabel="\u03b5-sharpness (% loss increase)",
-                legend=False,
-            )
-            shown.append("sharpness")
+        for m in rest:
+            shown.append(_measure_panel(next(free), final, m, colors[m]))
         listed = ", ".join(shown[:-1]) + " and " + shown[-1]
         fig.suptitle(f"Final {listed} against batch size", fontsize=11)
     return fig
+
+
+def _measure_panel(ax: Axes, final: pd.DataFrame, measure: str, color: str) -> str:
+    """One measure against batch size; returns how the suptitle names it."""
+    title, ylabel = MEASURE_AXES.get(measure, (measure, measure))
+    mean_line(ax, final, "batch_size", measure, label=measure, color=color, marker="o")
+    finish(ax, title=title, xlabel="batch size", ylabel=ylabel, legend=False)
+    return measure
 
 
 #: The two generalization gaps: frame column -> how a legend names it.
@@ -317,7 +314,7 @@ FIGURES: dict[str, FigureSpec] = {
         "Final train and test loss, accuracy, and sensitivity (mean Frobenius norm of the Jacobian "
         "of the softmax output with respect to the input) against batch size; the generalization "
         "gap as the loss gap (test - train cross-entropy) beside the error gap (test - train "
-        "error, i.e. train - test accuracy); sharpness. "
+        "error, i.e. train - test accuracy); sharpness, and any other measure the runs computed. "
         f"Lines: mean over {{n_seeds}} seeds; {BAND_WORDS}.",
     ),
     "label_corruption": FigureSpec(
@@ -334,7 +331,8 @@ FIGURES: dict[str, FigureSpec] = {
         measures_figure,
         "runs",
         "Generalization gap (test loss - train loss on each run's own labels), the error gap "
-        "beside it (test error - train error), sensitivity and sharpness along each axis of the "
+        "beside it (test error - train error), sensitivity, sharpness and any other measure the "
+        "runs computed along each axis of the "
         "one-at-a-time grid (the other two axes at the base point), each run measured when its "
         "train cross-entropy first reached the stopping criterion (at the epoch cap if never). "
         f"Lines: mean over {{n_seeds}} seeds; {BAND_WORDS}.",

@@ -13,9 +13,10 @@ from suite.report.plotting import (
     RC,
     finish,
     mean_line,
+    measure_colors,
     new_figure,
 )
-from suite.stats.grid import AXES, AXIS_LABELS, MEASURES, axis_runs
+from suite.stats.grid import AXES, AXIS_LABELS, axis_runs, measures_in
 
 
 def label_corruption_figure(final: pd.DataFrame) -> Figure:
@@ -70,13 +71,15 @@ def label_corruption_figure(final: pd.DataFrame) -> Figure:
 
 
 def measures_figure(runs: pd.DataFrame) -> Figure:
-    """Jiang et al.: the loss gap, the error gap, sensitivity and sharpness (rows) along each
-    hyperparameter axis (columns), the other axes at the base point. A measure that predicts the
-    gap moves with it along every axis."""
+    """Jiang et al.: the loss gap, the error gap and every measure the frame holds (rows: the
+    built-in sensitivity and sharpness, and any registered one) along each hyperparameter axis
+    (columns), the other axes at the base point. A measure that predicts the gap moves with it
+    along every axis."""
     rows = [("gap", "loss gap (test - train)", COLORS["gap"])]
     if "acc_gap" in runs.columns:
         rows.append(("acc_gap", "error gap (test - train)", COLORS["error_gap"]))
-    rows += [(m, m, COLORS[m]) for m in MEASURES if m in runs.columns]
+    colors = measure_colors(measures_in(runs))
+    rows += [(m, m, color) for m, color in colors.items()]
     with sns.axes_style("whitegrid"), sns.plotting_context(rc=RC):
         fig = Figure(
             figsize=(4.2 * len(AXES), 2.6 * len(rows) + 0.6), dpi=BASE_DPI, layout="constrained"

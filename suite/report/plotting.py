@@ -32,6 +32,9 @@ COLORS = {
     "gap": "#D55E00",  # the loss gap (test - train loss), in the test colour
     "error_gap": "#56B4E9",  # the error gap (test - train error = train - test accuracy)
 }
+#: Colours for measures without one of their own (a registered measure the report does not know),
+#: cycled in the order a frame lists them: the Okabe-Ito colours the built-in measures leave.
+MEASURE_PALETTE = ("#0072B2", "#E69F00", "#000000", "#56B4E9", "#D55E00", "#F0E442")
 INIT_STYLE = {"independent": "-", "shared": "--"}
 SPLITS = ("train", "test")
 
@@ -48,6 +51,13 @@ RC = {
     "legend.fontsize": 9,
     "legend.frameon": False,
 }
+
+
+def measure_colors(measures: Sequence[str]) -> dict[str, str]:
+    """A colour per measure: its own in :data:`COLORS`, else the next of :data:`MEASURE_PALETTE`."""
+    others = [m for m in measures if m not in COLORS]
+    cycled = {m: MEASURE_PALETTE[i % len(MEASURE_PALETTE)] for i, m in enumerate(others)}
+    return {m: COLORS.get(m) or cycled[m] for m in measures}
 
 
 def new_figure(nrows: int, ncols: int, width: float, height: float) -> tuple[Figure, list[Axes]]:

@@ -47,10 +47,13 @@ class JobSpec:
     @property
     def key(self) -> str:
         """The run-cache entry: settings, seeds, data, device name, engine mode, the CPU threads
-        it trains with and the code (``suite.train.cache.cache_key``)."""
+        it trains with and the code (``suite.train.cache.cache_key``); a measured experiment's
+        settings hold its measures (``suite.experiments.keyed_settings``)."""
+        from suite.experiments import keyed_settings
+
         return cache_key(
             self.name,
-            self.config_dict,
+            keyed_settings(self.name, self.config_dict),
             self.seeds.ids,
             self.checksum,
             device_name(self.device),

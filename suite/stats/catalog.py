@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cache
 
 import pandas as pd
 
@@ -182,6 +183,7 @@ def _fit_time_grows(f: Frames, a: Ask) -> Decision:
     )
 
 
+@cache
 def _granulated(measure: str) -> Decide:
     def decide(f: Frames, a: Ask) -> Decision:
         runs = f["runs"]  # one row per (grid point, seed)
@@ -191,6 +193,38 @@ def _granulated(measure: str) -> Decide:
         return under_premise(decision, stopped_by_cap(runs))
 
     return decide
+
+
+def granulated_claim(
+    measure: str,
+    id: str | None = None,
+    statement: str | None = None,
+    *,
+    alpha: float = 0.05,
+    margin: float | None = None,
+    section: int = 8,
+) -> ClaimSpec:
+    """The claim "``measure`` ranks runs by their gap within each axis" (Jiang et al. 2020's
+    granulated Kendall tau, ``rules.within_each_axis``, every run at the stopping criterion) on
+    the ``measures`` grid, for any registered measure; the built-in two are such lines. ``id``
+    defaults to ``<measure>-granulated``, under which the report's measures table finds it;
+    ``margin`` is recorded, not used (the rule refutes on the opposite sign alone). The same
+    arguments give equal records (one decision function per measure), so registering one twice
+    (``register_claim``) is not an error."""
+    return ClaimSpec(
+        id or f"{measure}-granulated",
+        section,
+        "measures",
+        "runs",
+        statement
+        or f"{measure.capitalize()} ranks runs by their generalization gap within each "
+        "hyperparameter axis (batch size, learning rate, label corruption), every run measured "
+        "at the common stopping criterion: its Kendall tau with the gap is positive along every "
+        "axis.",
+        _granulated(measure),
+        alpha=alpha,
+        margin=margin,
+    )
 
 
 #: "A network reaches 100% train accuracy" speaks of what training typically does: the median
@@ -347,29 +381,14 @@ CLAIMS: dict[str, ClaimSpec] = {
             _shared_init_lower_barrier,
             alpha=0.05,
         ),
-        ClaimSpec(
-            "sensitivity-granulated",
-            8,
-            "measures",
-            "runs",
-            "Sensitivity ranks runs by their generalization gap within each hyperparameter axis "
-            "(batch size, learning rate, label corruption; Jiang et al. 2020), every run "
-            "measured at the common stopping criterion: its Kendall tau with the gap is "
-            "positive along every axis.",
-            _granulated("sensitivity"),
-            alpha=0.05,
+        granulated_claim(
+            "sensitivity",
+            statement="Sensitivity ranks runs by their generalization gap within each "
+            "hyperparameter axis (batch size, learning rate, label corruption; Jiang et al. "
+            "2020), every run measured at the common stopping criterion: its Kendall tau with "
+            "the gap is positive along every axis.",
         ),
-        ClaimSpec(
-            "sharpness-granulated",
-            8,
-            "measures",
-            "runs",
-            "Sharpness ranks runs by their generalization gap within each hyperparameter axis "
-            "(batch size, learning rate, label corruption), every run measured at the common "
-            "stopping criterion: its Kendall tau with the gap is positive along every axis.",
-            _granulated("sharpness"),
-            alpha=0.05,
-        ),
+        granulated_claim("sharpness"),
     )
 }
 
