@@ -67,6 +67,9 @@ class Experiment:
     steps: Callable[[Any], int] = epoch_steps
     looks: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     figure: Any = None
+    # True: its runs get every registered measure (``measure_generalization``), which the run
+    # cache then keys it on.
+    measured: bool = False
     builtin: bool = False
 
     def __post_init__(self) -> None:
@@ -157,7 +160,13 @@ def _grid_stacks(cfg: Any) -> int:
     return sum(cfg.epochs * math.ceil(cfg.n_train / b) for b, _ in stacks)
 
 
-def _builtin(name: str, title: str, frames: tuple[str, ...], steps: Callable = epoch_steps):
+def _builtin(
+    name: str,
+    title: str,
+    frames: tuple[str, ...],
+    steps: Callable = epoch_steps,
+    measured: bool = False,
+):
     def settings(profile: Any) -> Any:
         return getattr(profile, name)
 
@@ -171,6 +180,7 @@ def _builtin(name: str, title: str, frames: tuple[str, ...], steps: Callable = e
             frames=frames,
             steps=steps,
             figure=f"suite.report.figures:FIGURES.{name}",
+            measured=measured,
             builtin=True,
         )
     )
@@ -189,6 +199,13 @@ _builtin(
     "4 \u00b7 Batch size, sensitivity and generalization (and 6 \u00b7 sharpness)",
     ("final",),
     _each_batch,
+    measured=True,
 )
 _builtin("label_corruption", "5 \u00b7 Fitting partially corrupted labels", ("final",))
-_builtin("measures", "8 \u00b7 Measures that predict generalization", ("runs",), _grid_stacks)
+_builtin(
+    "measures",
+    "8 \u00b7 Measures that predict generalization",
+    ("runs",),
+    _grid_stacks,
+    measured=True,
+)

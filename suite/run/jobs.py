@@ -48,12 +48,10 @@ class JobSpec:
     def key(self) -> str:
         """The run-cache entry: settings, seeds, data, device name, engine mode, the CPU threads
         it trains with and the code (``suite.train.cache.cache_key``); a measured experiment's
-        settings hold its measures (``suite.experiments.keyed_settings``)."""
-        from suite.experiments import keyed_settings
-
+        settings hold its measures (``suite.run.obtain.keyed_settings``)."""
         return cache_key(
             self.name,
-            keyed_settings(self.name, self.config_dict),
+            self.config_dict,
             self.seeds.ids,
             self.checksum,
             device_name(self.device),

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from suite.data.datasets import Dataset
 from suite.profiles import Profile
@@ -56,7 +56,7 @@ def job_spec(
     return JobSpec(
         name=name,
         config=config,
-        config_dict=asdict(config),
+        config_dict=keyed_settings(name, asdict(config)),
         seeds=seeds if seeds is not None else settings.rounds_for(name)[0],
         profile=settings.profile_name,
         engine=settings.engine,
@@ -69,6 +69,23 @@ def job_spec(
         dataset=settings.dataset,
         outside=outside_code(user_code(name, config)),
     )
+
+
+def keyed_settings(name: str, settings: dict[str, Any]) -> dict[str, Any]:
+    """What the run cache keys experiment ``name`` on besides seeds, data and device: its
+    settings and, where its record says its runs are measured, the registered measures (names
+    in order and a digest of each one's code, ``suite.measures.registry.fingerprint``), so a
+    result computed with another set of measures, or a measure's older code, is never read
+    back. Taken here, in the driver, so a worker that lacks a user's measures keys alike."""
+    try:
+        measured = experiment_record(name).measured
+    except LookupError:  # a test's stand-in without a record
+        measured = False
+    if not measured:
+        return settings
+    from suite.measures.registry import fingerprint
+
+    return {**settings, "measures": fingerprint()}
 
 
 def user_code(name: str, config: object) -> list[object]:

@@ -11,7 +11,7 @@ import torch
 from torch import Tensor
 
 from suite.data.splits import MnistSplits
-from suite.experiments import keyed_settings, run_batch_sweep
+from suite.experiments import run_batch_sweep
 from suite.experiments.common import generalization_columns
 from suite.measures.registry import (
     MeasureInput,
@@ -23,6 +23,7 @@ from suite.measures.registry import (
 )
 from suite.profiles import BatchSweep
 from suite.run.jobs import JobSpec
+from suite.run.obtain import keyed_settings
 from suite.train.seeds import SeedSet
 
 
@@ -113,15 +114,18 @@ def test_the_cache_key_holds_the_measures_of_measured_experiments_only():
     assert keyed_settings("random_labels", settings) == settings
     before = keyed_settings("batch_sweep", settings)
     assert list(before["measures"]) == ["sensitivity", "sharpness"]
-    spec = JobSpec(
-        "batch_sweep", TINY, settings, SeedSet(0, 1), "t", "eager", "cpu", None, "x", Path(".")
-    )
-    key = spec.key
+
+    def key() -> str:
+        keyed = keyed_settings("batch_sweep", settings)
+        args = (TINY, keyed, SeedSet(0, 1), "t", "eager", "cpu", None, "x", Path("."))
+        return JobSpec("batch_sweep", *args).key
+
+    before_key = key()
     with restored():
         register_measure("frob_product", frobenius_product)
         assert list(fingerprint()) == ["sensitivity", "sharpness", "frob_product"]
-        assert spec.key != key
-    assert spec.key == key  # unregistered: the same entry again
+        assert key() != before_key
+    assert key() == before_key  # unregistered: the same entry again
 
 
 def test_the_digest_follows_the_measures_code():

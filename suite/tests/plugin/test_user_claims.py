@@ -134,7 +134,7 @@ register_dataset("blobs", load_blobs)
 '''
 
 DATASET_USER = USER_FILE.replace(
-    'rows = []',
+    "rows = []",
     'assert data.name == "blobs" and data.train_x.shape == (200, 20)\n    rows = []',
 )
 
