@@ -98,9 +98,17 @@ def train_generic(
         schedule = BatchSchedule(members, n, batch_size, device, subsets)
         step = GenericStep(model, initial, x, y, schedule, lr)
         return _loop(
-            step, schedule, members, epochs, on_epoch, eval_every, checkpoint, checkpoint_every,
-            [] if carry is None else carry, devices,
-        )  # fmt: skip
+            step,
+            schedule,
+            members,
+            epochs,
+            on_epoch,
+            eval_every,
+            checkpoint,
+            checkpoint_every,
+            [] if carry is None else carry,
+            devices,
+        )
 
 
 def _loop(
