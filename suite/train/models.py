@@ -11,6 +11,10 @@ list of stacked tensors (leading dimension M, one row per member), so checkpoint
 - :class:`FuncModel`: any ``torch.nn.Module`` through ``torch.func`` (``stack_module_state``,
   ``functional_call``, ``vmap``). Members of one of its stacks share parameter shapes, so a
   width sweep trains one stack per distinct ``hidden`` (:meth:`Model.stacks`).
+
+The run cache keys on the code under ``suite`` and an experiment's settings, which name a
+registered model: a model registered from outside ``suite`` is not in that digest, so after
+changing its code, register it under a new name (or clear the cache).
 """
 
 from __future__ import annotations
