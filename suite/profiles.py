@@ -33,6 +33,9 @@ class RandomLabels:
     # True: stop at the first evaluation at which every seed fits its labels (``epochs`` is
     # then the budget). The homework trains the full 5000 epochs (paper); ci stops early.
     stop_when_fitted: bool = False
+    # the registered model (suite.train.models.model_named) every seed trains: the MLP of the
+    # homework by default
+    model: str = "mlp"
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,9 @@ class WidthSweep:
     batch_size: int = 200
     lr: float = 3e-3
     eval_every: int = 10
+    # the registered model (suite.train.models.model_named); ``widths`` are its members'
+    # ``hidden`` as (width,) * depth
+    model: str = "mlp"
 
 
 @dataclass(frozen=True)

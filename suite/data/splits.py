@@ -28,7 +28,8 @@ PIXELS = 28 * 28
 
 @dataclass(frozen=True, eq=False)
 class MnistSplits:
-    """The three splits: images (N, 784) float32 in [0, 1] (pixel / 255), labels int64.
+    """The three splits: images (N, 784) float32 in [0, 1] (pixel / 255), labels int64 in
+    0..classes-1.
 
     Instances are shared through a per-process cache: treat the tensors as read-only (relabel
     with :func:`random_labels` / :func:`corrupt_labels`, which return new tensors).
@@ -43,6 +44,10 @@ class MnistSplits:
     test_y: Tensor
     checksum: str
     root: Path
+    #: what the data set is called, and how many classes its labels range over (0..classes-1):
+    #: what a model or a measure reads instead of assuming MNIST's 10
+    name: str = "mnist"
+    classes: int = NUM_CLASSES
 
     @property
     def device(self) -> torch.device:
@@ -54,7 +59,11 @@ class MnistSplits:
         if self.device == device:
             return self
         return MnistSplits(
-            *(t.to(device) for t in self.tensors()), checksum=self.checksum, root=self.root
+            *(t.to(device) for t in self.tensors()),
+            checksum=self.checksum,
+            root=self.root,
+            name=self.name,
+            classes=self.classes,
         )
 
     def tensors(self) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:

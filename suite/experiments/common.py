@@ -16,6 +16,7 @@ from suite.measures.registry import Measure, MeasureInput, measure_names, regist
 from suite.train.engine import Params, Subsets, check_finite, take, training_sets
 from suite.train.evaluation import evaluate
 from suite.train.frames import ExperimentResult
+from suite.train.models import Model
 
 Progress = Callable[[str], None]
 
@@ -45,15 +46,16 @@ def measure(
     keys: Sequence[dict[str, Any]],
     what: str,
     subsets: Subsets | None = None,
+    model: Model | str = "mlp",
 ) -> list[dict[str, Any]]:
     """One row per member: its ``keys`` plus train/test loss and accuracy on the full sets.
 
     ``subsets``: each member's own training set (``suite.train.engine.Subsets``), None for all
-    of it.
+    of it; ``model``: the stack's (``suite.train.models``), the MLP by default.
     Raises FloatingPointError naming ``what`` if any loss is NaN/inf (a diverged run).
     """
-    train_loss, train_acc = evaluate(params, *train, subsets=subsets)
-    test_loss, test_acc = evaluate(params, *test)
+    train_loss, train_acc = evaluate(params, *train, subsets=subsets, model=model)
+    test_loss, test_acc = evaluate(params, *test, model=model)
     check_finite(train_loss, what)
     check_finite(test_loss, what)
     columns = zip(

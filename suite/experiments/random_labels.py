@@ -11,6 +11,7 @@ from suite.profiles import RandomLabels
 from suite.train.checkpoints import Checkpoints, stage
 from suite.train.engine import Member, Subsets, derive_seed
 from suite.train.frames import ExperimentResult
+from suite.train.models import model_named
 from suite.train.seeds import SeedSet
 from suite.train.training import train
 
@@ -28,12 +29,17 @@ def run_random_labels(
     """Train one model per seed, each on its own images and random relabelling of them; curves
     every ``eval_every``."""
     seeds = SeedSet.of(seeds)
+    model = model_named(cfg.model)
     x = data.train_x
     images = seeds.training_images(x.shape[0], cfg.n_train, x.device)
     subsets = Subsets(images, range(len(seeds)))
     y = torch.stack(
         [
-            random_labels(data.train_y[images[s]], derive_seed("random_labels/labels", seed_id))
+            random_labels(
+                data.train_y[images[s]],
+                derive_seed("random_labels/labels", seed_id),
+                data.classes,
+            )
             for s, seed_id in enumerate(seeds.ids)
         ]
     )
@@ -52,7 +58,7 @@ def run_random_labels(
 
     def record(epoch: int, params) -> bool:
         what = f"random_labels (hidden {cfg.hidden}, epoch {epoch})"
-        now = measure(params, (x, y), (data.test_x, data.test_y), keys, what, subsets)
+        now = measure(params, (x, y), (data.test_x, data.test_y), keys, what, subsets, model)
         rows.extend({**r, "epoch": epoch} for r in now)
         tick(epoch)
         last["epoch"] = epoch
@@ -74,12 +80,15 @@ def run_random_labels(
         carry=rows,
         subsets=subsets,
         engine=engine,
+        model=model,
+        classes=data.classes,
     )
     tally.keep("train", params)
     tally.add(last["epoch"], cfg.n_train, cfg.batch_size, len(seeds))
     frame = pd.DataFrame(rows)[["seed", "epoch", *METRICS]]
     reference = [
-        chance_reference(data.train_y[images[s]], y[s], data.test_y) for s in range(len(seeds))
+        chance_reference(data.train_y[images[s]], y[s], data.test_y, data.classes)
+        for s in range(len(seeds))
     ]
     frame["chance_ref"] = frame["seed"].map(dict(enumerate(reference)))
     return tally.result(
@@ -88,6 +97,6 @@ def run_random_labels(
         str(x.device),
         profile,
         {"epochs": frame},
-        params=members[0].n_params,
+        params=model.n_params(members[0], in_features=x.shape[-1], classes=data.classes),
         n_test=int(data.test_y.shape[0]),
     )

@@ -66,6 +66,8 @@ class Member:
 
     @property
     def n_params(self) -> int:
+        """The MLP's parameter count on MNIST (784 in, 10 classes); any model and data set:
+        ``suite.train.models.Model.n_params``."""
         sizes = (IN_FEATURES, *self.hidden, CLASSES)
         return sum(a * b + b for a, b in pairwise(sizes))
 
@@ -172,19 +174,27 @@ def derive_seed(*parts: int | str) -> int:
 Params = list[Tensor]  # [W1 (M, in, h1), b1 (M, h1), W2, b2, ...]
 
 
-def init_params(members: Sequence[Member], device: torch.device | str = "cpu") -> Params:
-    """``nn.Linear``'s default init, U(-1/sqrt(fan_in), 1/sqrt(fan_in)), per member, zero-padded."""
+def init_params(
+    members: Sequence[Member],
+    device: torch.device | str = "cpu",
+    *,
+    in_features: int = IN_FEATURES,
+    classes: int = CLASSES,
+) -> Params:
+    """``nn.Linear``'s default init, U(-1/sqrt(fan_in), 1/sqrt(fan_in)), per member, zero-padded.
+
+    ``in_features`` and ``classes`` are the data's (MNIST's by default: 784 and 10)."""
     depth = {len(m.hidden) for m in members}
     if len(depth) != 1:
         raise ValueError(f"members of one stack need the same depth, got {sorted(depth)}")
     padded = [max(ws) for ws in zip(*(m.hidden for m in members), strict=True)]
-    sizes = [IN_FEATURES, *padded, CLASSES]
+    sizes = [in_features, *padded, classes]
     params: Params = []
     for layer, (d_in, d_out) in enumerate(pairwise(sizes)):
         w = torch.zeros(len(members), d_in, d_out)
         b = torch.zeros(len(members), d_out)
         for i, m in enumerate(members):
-            true = [IN_FEATURES, *m.hidden, CLASSES]
+            true = [in_features, *m.hidden, classes]
             fan_in, fan_out = true[layer], true[layer + 1]
             g = torch.Generator().manual_seed(derive_seed(m.init_seed, layer))
             bound = 1.0 / math.sqrt(fan_in)

@@ -20,6 +20,7 @@ from suite.train.engine import (
     take_rows,
     training_sets,
 )
+from suite.train.models import Model, as_model, is_mlp
 
 
 @torch.no_grad()
@@ -29,22 +30,49 @@ def evaluate(
     y: Tensor,
     chunk: int = 10_000,
     subsets: Subsets | None = None,
+    model: Model | str = "mlp",
 ) -> tuple[Tensor, Tensor]:
     """Mean cross-entropy and accuracy of every member on a full set; ``y`` is (N,) or (M, N).
 
     With ``subsets``, each member on its own training set (members that share one are
-    evaluated together; ``y`` as in :class:`Subsets`).
+    evaluated together; ``y`` as in :class:`Subsets`). ``model``: the stack's model (the MLP
+    by default, evaluated at its members' own widths; any other in its evaluation mode).
     """
     m = params[0].shape[0]
+    run = _evaluate if is_mlp(model) else _evaluating(as_model(model))
     if subsets is None:
-        return _evaluate(params, x, y, None, chunk)
+        return run(params, x, y, None, chunk)
     loss = torch.zeros(m, dtype=torch.float64, device=x.device)
     accuracy = torch.zeros(m, dtype=torch.float64, device=x.device)
     for members, rows in training_sets(subsets, m):
         index = torch.tensor(members, device=x.device)
         labels = y[index] if y.dim() == 2 else y[rows]
-        loss[index], accuracy[index] = _evaluate(take(params, members), x, labels, rows, chunk)
+        loss[index], accuracy[index] = run(take(params, members), x, labels, rows, chunk)
     return loss, accuracy
+
+
+def _evaluating(model: Model):
+    """:func:`_evaluate` for a model other than the MLP: its forward in evaluation mode."""
+
+    def run(
+        params: Params, x: Tensor, y: Tensor, rows: Tensor | None, chunk: int
+    ) -> tuple[Tensor, Tensor]:
+        m = params[0].shape[0]
+        n = x.shape[0] if rows is None else rows.shape[0]
+        loss = torch.zeros(m, dtype=torch.float64, device=x.device)
+        correct = torch.zeros(m, dtype=torch.float64, device=x.device)
+        index = torch.arange(m, device=x.device)
+        for start in range(0, n, chunk):
+            part = slice(start, start + chunk)
+            xb = x[part] if rows is None else take_rows(x, rows[part])
+            logits = model.forward(params, xb, train=False)
+            yb = (y[..., part] if y.dim() == 1 else y[:, part]).expand(m, -1)
+            ce = F.cross_entropy(logits.transpose(1, 2), yb, reduction="none").sum(1).double()
+            loss.index_add_(0, index, ce)
+            correct.index_add_(0, index, (logits.argmax(-1) == yb).sum(1).double())
+        return loss / n, correct / n
+
+    return run
 
 
 def _evaluate(

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from suite.train.engine import CLASSES, Member, Params, forward
+from suite.train.engine import Member, Params, forward
 
 
 @dataclass(frozen=True, eq=False)
@@ -41,8 +41,8 @@ class WidthPacking:
     def per_group(self) -> int:
         return len(self.hidden)
 
-    def _sizes(self, k: int) -> list[int]:
-        return [*self.hidden[k], CLASSES]
+    def _sizes(self, k: int, classes: int) -> list[int]:
+        return [*self.hidden[k], classes]
 
     def pack(self, params: Params) -> Params:
         w, b = params[0], params[1]
@@ -57,14 +57,16 @@ class WidthPacking:
             wg = w.reshape(g, pg, *w.shape[1:])
             bg = b.reshape(g, pg, -1)
             for k in range(pg):
-                d_in, d_out = self._sizes(k)[layer - 1], self._sizes(k)[layer]
+                sizes = self._sizes(k, params[-1].shape[-1])
+                d_in, d_out = sizes[layer - 1], sizes[layer]
                 packed += [wg[:, k, :d_in, :d_out].contiguous(), bg[:, k, :d_out].contiguous()]
         return packed
 
     def unpack(self, params: Params) -> Params:
         wp, bp = params[0], params[1]
         g, pg = self.groups, self.per_group
-        widest = [max(s) for s in zip(*(self._sizes(k) for k in range(pg)), strict=True)]
+        classes = params[-1].shape[-1]
+        widest = [max(s) for s in zip(*(self._sizes(k, classes) for k in range(pg)), strict=True)]
         d_in, h = wp.shape[1], widest[0]
         wide = wp.new_zeros(g, d_in, pg * h).index_copy(2, self.real, wp)
         w = wide.reshape(g, d_in, pg, h).permute(0, 2, 1, 3).reshape(g * pg, d_in, h)

@@ -146,25 +146,31 @@ class EagerStep(AdamState):
         # the fused kernel reads a gradient as laid out like its parameter; autograd may return
         # one in another layout (a view of a grouped layer's output), as .backward() would not
         grads = [g.contiguous() for g in torch.autograd.grad(loss, self.params)]
-        with torch.no_grad():
-            self.step_count.add_(1)
-            torch._fused_adam_(
-                self.params,
-                grads,
-                self.exp_avg,
-                self.exp_avg_sq,
-                [],
-                [self.step_count] * len(self.params),
-                amsgrad=False,
-                lr=self.lr,
-                beta1=BETAS[0],
-                beta2=BETAS[1],
-                weight_decay=0.0,
-                eps=EPS,
-                maximize=False,
-                grad_scale=None,
-                found_inf=None,
-            )
+        fused_adam(self, grads)
+
+
+def fused_adam(state: AdamState, grads: Sequence[Tensor]) -> None:
+    """One step of the kernel ``torch.optim.Adam(fused=True)`` runs, on ``state``'s parameters
+    and moments in place (the eager step's update; a generic model's stack takes the same)."""
+    with torch.no_grad():
+        state.step_count.add_(1)
+        torch._fused_adam_(
+            state.params,
+            list(grads),
+            state.exp_avg,
+            state.exp_avg_sq,
+            [],
+            [state.step_count] * len(state.params),
+            amsgrad=False,
+            lr=state.lr,
+            beta1=BETAS[0],
+            beta2=BETAS[1],
+            weight_decay=0.0,
+            eps=EPS,
+            maximize=False,
+            grad_scale=None,
+            found_inf=None,
+        )
 
 
 class FunctionalStep(AdamState):

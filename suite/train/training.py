@@ -13,8 +13,18 @@ from typing import TYPE_CHECKING, Any
 import torch
 from torch import Tensor
 
-from suite.train.engine import BatchSchedule, Member, Params, Subsets, init_params, take_at_widths
+from suite.train.engine import (
+    CLASSES,
+    BatchSchedule,
+    Member,
+    Params,
+    Subsets,
+    init_params,
+    take_at_widths,
+)
+from suite.train.generic import train_generic
 from suite.train.layouts import StackPlan, UnitMajorFirst, WidthPacking
+from suite.train.models import Model, as_model, is_mlp
 from suite.train.replay import EpochRunner, IndexFeed
 from suite.train.steps import make_step
 from suite.train.threads import policy_for
@@ -85,6 +95,8 @@ def train(
     subsets: Subsets | None = None,
     engine: str = "eager",
     graphs: bool | None = None,
+    model: Model | str = "mlp",
+    classes: int = CLASSES,
 ) -> Params:
     """Adam on every member of the stack at once; returns the final stacked parameters.
 
@@ -104,12 +116,40 @@ def train(
     finished members and the caller's ``carry`` list, e.g. recorded rows) is saved every
     ``checkpoint_every`` epochs (default: every 5% of the run) and at the end, and a saved state
     is resumed from.
+
+    ``model`` (a :class:`suite.train.models.Model` or its registered name) is the MLP by
+    default, trained by the stacked engine; any other model trains in the short generic loop of
+    :func:`suite.train.generic.train_generic` (same batch orders, Adam, hooks and checkpoints;
+    ``engine`` and ``graphs`` do not apply), one stack of members that share parameter shapes.
+    ``classes`` is the data's class count; the input features are ``x``'s last dimension.
     """
+    if not is_mlp(model):
+        return train_generic(
+            as_model(model),
+            members,
+            x,
+            y,
+            batch_size=batch_size,
+            lr=lr,
+            epochs=epochs,
+            classes=classes,
+            on_epoch=on_epoch,
+            eval_every=eval_every,
+            params=params,
+            checkpoint=checkpoint,
+            checkpoint_every=checkpoint_every,
+            carry=carry,
+            subsets=subsets,
+        )
     device = x.device
     # Denormals flushed to zero in *this* thread (suite.train.engine sets it at import, but the flag
     # is per thread: a Ray worker or a plan thread may train in a thread created before that).
     torch.set_flush_denormal(True)
-    initial = params if params is not None else init_params(members, device)
+    initial = (
+        params
+        if params is not None
+        else init_params(members, device, in_features=x.shape[-1], classes=classes)
+    )
     if graphs is None:
         graphs = engine == "compiled" and device.type == "cuda" and torch.cuda.is_available()
     if graphs and engine != "compiled":
