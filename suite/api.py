@@ -8,6 +8,8 @@ Everything needed to check a claim of one's own beside the homework's, in one te
 - a claim: :class:`ClaimSpec` and :func:`register_claim`, its decision a rule of
   :mod:`suite.stats.rules` asked through :class:`Ask`; the test marks it with
   ``@pytest.mark.generalization(id)`` and calls ``claim.decide()``;
+- a model: :class:`FuncModel` wraps any ``nn.Module`` factory (through ``torch.func``),
+  :func:`register_model` names it, and an experiment's settings pick it (``model=``);
 - a dataset: :func:`register_dataset` (``--gen-dataset NAME``; MNIST is the built-in);
 - a measure: a function of a :class:`MeasureInput` giving one value per member, registered
   with :func:`register_measure` (every generalization run then gets it as a column) and
@@ -45,6 +47,7 @@ from suite.stats.verdicts import ClaimResult, Decision, Verdict
 from suite.train.engine import Member, Subsets, derive_seed
 from suite.train.evaluation import evaluate
 from suite.train.frames import ExperimentResult
+from suite.train.models import FuncModel, Model, model_named, register_model
 from suite.train.seeds import SeedSet
 from suite.train.training import train
 
@@ -60,9 +63,11 @@ __all__ = [
     "EpochProgress",
     "Experiment",
     "ExperimentResult",
+    "FuncModel",
     "MeasureInput",
     "Member",
     "MnistSplits",
+    "Model",
     "Profile",
     "SeedSet",
     "Subsets",
@@ -76,11 +81,13 @@ __all__ = [
     "last_epoch",
     "measure",
     "measure_generalization",
+    "model_named",
     "refuted_at",
     "register_claim",
     "register_dataset",
     "register_experiment",
     "register_measure",
+    "register_model",
     "rules",
     "sensitivity_probe",
     "spec_for",

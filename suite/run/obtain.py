@@ -90,11 +90,18 @@ def keyed_settings(name: str, settings: dict[str, Any]) -> dict[str, Any]:
 
 def user_code(name: str, config: object) -> list[object]:
     """What experiment ``name`` runs that may live outside the package: its runner (nothing
-    for a name without a record: a test's stand-in)."""
+    for a name without a record: a test's stand-in) and the model its settings name."""
     try:
-        return [experiment_record(name).runner()]
+        found: list[object] = [experiment_record(name).runner()]
     except LookupError:
         return []
+    model = getattr(config, "model", None)
+    if isinstance(model, str):
+        from suite.train.models import model_named
+
+        built = model_named(model)
+        found.append(getattr(built, "factory", type(built)))
+    return found
 
 
 def obtain(

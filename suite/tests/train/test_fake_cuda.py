@@ -24,7 +24,7 @@ from torch._subclasses.fake_tensor import FakeTensor, FakeTensorMode
 import suite.measures.sensitivity
 import suite.train.steps
 from suite.data.splits import MnistSplits
-from suite.experiments import RUNNERS, label_corruption, measures, random_labels
+from suite.experiments import label_corruption, measures, random_labels
 from suite.profiles import (
     BatchSweep,
     Interpolation,
@@ -33,6 +33,7 @@ from suite.profiles import (
     RandomLabels,
     WidthSweep,
 )
+from suite.records import experiment_record
 
 TINY = {
     "random_labels": RandomLabels(n_train=40, epochs=2, batch_size=20, eval_every=1),
@@ -144,7 +145,7 @@ def _splits(n_train: int, n_test: int = 1000) -> MnistSplits:
     )
 
 
-@pytest.mark.parametrize("name", list(RUNNERS))
+@pytest.mark.parametrize("name", list(TINY))
 @pytest.mark.parametrize("engine", ["eager", "compiled"])
 def test_every_experiment_runs_on_one_cuda_device(fake_cuda, monkeypatch, name, engine):
     # the compiled engine's step function, run uncompiled: the devices are under test here,
@@ -156,7 +157,7 @@ def test_every_experiment_runs_on_one_cuda_device(fake_cuda, monkeypatch, name, 
         torch.optim, "Adam", lambda *a, **k: adam(*a, **{**k, "fused": False, "foreach": False})
     )
     cfg = TINY[name]
-    result = RUNNERS[name](cfg, _splits(cfg.n_train), 2, engine=engine)
+    result = experiment_record(name).runner()(cfg, _splits(cfg.n_train), 2, engine=engine)
     assert result.device.startswith("cuda")
     assert all(len(frame) for frame in result.frames.values())
 
