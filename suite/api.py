@@ -3,7 +3,7 @@
 Everything needed to check a claim of one's own beside the homework's, in one test file:
 
 - an experiment: :class:`Experiment` and :func:`register_experiment` (its runner trains with
-  :func:`train`, measures with :func:`measure` / :func:`measure_generalization`, and returns
+  :func:`train_stack`, measures with :func:`measure` / :func:`measure_generalization`, and returns
   ``Tally.result``), seeded through :class:`SeedSet` and :func:`derive_seed`;
 - a claim: :class:`ClaimSpec` and :func:`register_claim`, its decision a rule of
   :mod:`suite.stats.rules` asked through :class:`Ask`; the test marks it with
@@ -49,7 +49,7 @@ from suite.train.evaluation import evaluate
 from suite.train.frames import ExperimentResult
 from suite.train.models import FuncModel, Model, model_named, register_model
 from suite.train.seeds import SeedSet
-from suite.train.training import train
+from suite.train.training import train as train_stack
 
 __all__ = [
     "CI",
@@ -91,5 +91,5 @@ __all__ = [
     "rules",
     "sensitivity_probe",
     "spec_for",
-    "train",
+    "train_stack",
 ]
