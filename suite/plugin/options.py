@@ -293,8 +293,8 @@ def _engine(requested: str, device: str) -> str:
     requested = requested.strip().lower()
     if requested not in {"auto", "eager", "compiled"}:
         raise pytest.UsageError(f"--gen-engine must be auto, eager or compiled, got {requested!r}")
-    if requested != "auto":
-        return requested
+    if requested != "auto" or device == "cpu":  # CPU's default is eager: no torch to ask
+        return requested if requested != "auto" else "eager"
     from suite.train.training import default_engine
 
     return default_engine(device)
@@ -339,9 +339,14 @@ def _may_have_cuda() -> bool:
     """False where Linux plainly has no NVIDIA driver loaded, so that ``--gen-device auto``
     picks the CPU without importing torch (pytest starts as fast in a project that installed
     the plugin and does not use it); True elsewhere, and torch is asked."""
-    if "torch" in sys.modules or not sys.platform.startswith("linux"):
-        return True
-    return Path("/proc/driver/nvidia").exists() or Path("/dev/nvidiactl").exists()
+    return "torch" in sys.modules or not plainly_without_nvidia()
+
+
+def plainly_without_nvidia() -> bool:
+    """Linux with no NVIDIA driver loaded: no CUDA device, known without importing torch."""
+    if not sys.platform.startswith("linux"):
+        return False
+    return not (Path("/proc/driver/nvidia").exists() or Path("/dev/nvidiactl").exists())
 
 
 def _require_writable(path: Path, option: str) -> None:

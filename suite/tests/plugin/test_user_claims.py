@@ -10,12 +10,16 @@ import textwrap
 
 import pytest
 
+from suite.plugin.options import plainly_without_nvidia
+
 USER_FILE = """
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import pytest
+
+from suite.plugin.options import plainly_without_nvidia
 
 from suite import ClaimSpec, Experiment, Tally, SeedSet, register_claim, register_experiment, rules
 
@@ -151,3 +155,25 @@ def test_a_users_dataset_is_picked_by_name(pytester: pytest.Pytester):
     wrong = pytester.runpytest_subprocess(*options, "--gen-dataset=nope", "--gen-report=none")
     assert wrong.ret != pytest.ExitCode.OK
     wrong.stdout.fnmatch_lines(["*no dataset named 'nope'; registered: mnist, blobs*"])
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    not plainly_without_nvidia(), reason="where a GPU may be, torch is asked whether it is"
+)
+def test_a_project_that_does_not_use_the_plugin_starts_without_torch(pytester: pytest.Pytester):
+    pytester.makeini("[pytest]\n")
+    pytester.makepyfile(
+        test_theirs="import sys\n\ndef test_x():\n    assert 'torch' not in sys.modules\n"
+    )
+    result = pytester.runpytest_subprocess("-p", "no:randomly", "-p", "no:benchmark")
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    result.stdout.fnmatch_lines(["generalization: profile=ci*"])  # the plugin was loaded
+    assert not (pytester.path / "reports").exists()  # and wrote nothing
+
+
+def test_the_cpu_engine_chosen_without_torch_is_the_engines_default():
+    from suite.plugin.options import _engine
+    from suite.train.training import default_engine
+
+    assert _engine("auto", "cpu") == default_engine("cpu") == "eager"
