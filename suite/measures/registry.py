@@ -4,7 +4,8 @@ A measure is a plain function of a trained stack and the data, ``fn(inp: Measure
 Tensor`` of shape (M,), one number per member (the PGDL competition's ``complexity(model,
 dataset)``, for a whole stack at once). Registering it is the only edit a new measure needs:
 ``suite.experiments.common.measure_generalization`` computes every registered measure for every
-run of the experiments that measure generalization (``batch_sweep``, ``measures``), each becomes
+run of the experiments whose record says they are measured (``batch_sweep``, ``measures``, and
+a user's with ``Experiment(measured=True)``), each becomes
 a column of their frames (registration order), the report draws and tabulates the measures it
 finds in a frame, ``suite.stats.catalog.granulated_claim`` declares the claim that a measure
 ranks runs by their gap, and the run cache keys on :func:`fingerprint` so a result computed with
