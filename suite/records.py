@@ -75,6 +75,9 @@ class Experiment:
     def __post_init__(self) -> None:
         if not self.name.isidentifier():
             raise ValueError(f"an experiment's name is a Python identifier, got {self.name!r}")
+        for profile, counts in self.looks.items():
+            if not counts or list(counts) != sorted(set(counts)) or counts[0] < 1:
+                raise ValueError(f"{self.name}: looks at {profile} must rise from >= 1: {counts}")
 
     @property
     def heading(self) -> str:

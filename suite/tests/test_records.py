@@ -65,6 +65,8 @@ def test_a_name_is_registered_once_and_the_homework_stays(toy):
         unregister_experiment("random_labels")
     with pytest.raises(ValueError, match="identifier"):
         Experiment(name="two words", run=_toy_run, settings={})
+    with pytest.raises(ValueError, match="must rise"):
+        Experiment(name="toy2", run=_toy_run, settings={}, looks={"ci": (6, 3)})
 
 
 def test_settings_missing_for_a_profile_say_which_it_has():
