@@ -59,6 +59,11 @@ def unregister_dataset(name: str) -> None:
     _LOADERS.pop(name, None)
 
 
+def dataset_loader(name: str) -> Loader | None:
+    """The loader registered as ``name`` (None if none is)."""
+    return _LOADERS.get(name)
+
+
 def dataset_names() -> tuple[str, ...]:
     return tuple(_LOADERS)
 

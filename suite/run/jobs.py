@@ -41,6 +41,9 @@ class JobSpec:
     # job trained elsewhere (a Ray worker gets 1 thread per CPU it asked for) uses the driver's
     threads: int | None = None
     dataset: str = "mnist"  # its name in suite.data.datasets (a worker loads it by name)
+    # The user's files that register what it runs (its record, model, measures, dataset), run
+    # by a worker process that has no record of it (``load_sources``).
+    sources: tuple[str, ...] = ()
     # The digest of user code it runs (its runner, model, measures: ``outside_code``).
     outside: str = ""
 
@@ -77,6 +80,53 @@ class JobSpec:
         return Checkpoints(self.cache_dir / "checkpoints" / self.key)
 
 
+def settings_of(spec: JobSpec) -> Any:
+    """The job's settings: as sent, or (sent without them, by ``ray_executor._portable``) its
+    record's at its profile, checked against the settings the driver keyed it on."""
+    if spec.config is not None:
+        return spec.config
+    from dataclasses import asdict
+
+    from suite.profiles import get_profile
+    from suite.records import experiment_record
+
+    config = experiment_record(spec.name).settings_at(get_profile(spec.profile))
+    sent = {k: v for k, v in spec.config_dict.items() if k != "measures"}
+    if asdict(config) != sent:
+        raise RuntimeError(
+            f"{spec.name}: this worker's settings {asdict(config)} are not the driver's {sent} "
+            f"(is {', '.join(spec.sources)} the same file on every node?)"
+        )
+    return config
+
+
+_LOADED: set[str] = set()
+
+
+def load_sources(spec: JobSpec) -> None:
+    """In a process that has no record of ``spec``'s experiment (a Ray worker), run the user's
+    files that register it, its model, measures and dataset, once per process. The files must
+    be at the same paths there (one machine, or a shared filesystem)."""
+    from suite.records import experiment_names
+
+    if spec.name in experiment_names():
+        return
+    import runpy
+
+    for source in spec.sources:
+        if source in _LOADED:
+            continue
+        if not Path(source).is_file():
+            raise FileNotFoundError(
+                f"{spec.name}: this worker has no record of it, and {source}, which registers "
+                "it, is not on this machine (put the file at the same path on every node)"
+            )
+        runpy.run_path(source, run_name=f"gen_sources_{len(_LOADED)}")
+        _LOADED.add(source)
+    if spec.name not in experiment_names():
+        raise LookupError(f"no experiment named {spec.name!r} after running {spec.sources}")
+
+
 def run_job(spec: JobSpec, data: Dataset | None = None, say: Say = print) -> ExperimentResult:
     """Train ``spec`` (resuming from its checkpoints) and return its result; no cache write.
 
@@ -86,6 +136,8 @@ def run_job(spec: JobSpec, data: Dataset | None = None, say: Say = print) -> Exp
     import torch
 
     from suite.records import experiment_record
+
+    load_sources(spec)
 
     if spec.threads is not None and not spec.device.startswith("cuda"):
         torch.set_num_threads(spec.threads)
@@ -107,7 +159,7 @@ def run_job(spec: JobSpec, data: Dataset | None = None, say: Say = print) -> Exp
     say(f"{spec.name}: training {which} on {where}")
     try:
         result = experiment_record(spec.name).runner()(
-            spec.config,
+            settings_of(spec),
             data,
             spec.seeds,
             profile=spec.profile,

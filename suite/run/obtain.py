@@ -22,7 +22,7 @@ from suite.run.looks import in_rounds
 from suite.train.cache import RunCache
 from suite.train.frames import ExperimentResult
 from suite.train.seeds import SeedSet
-from suite.train.source import outside_code
+from suite.train.source import outside_code, outside_files
 
 Say = Callable[[str], None]
 Train = Callable[[JobSpec], ExperimentResult]
@@ -67,7 +67,8 @@ def job_spec(
         fresh=settings.fresh,
         threads=torch.get_num_threads(),
         dataset=settings.dataset,
-        outside=outside_code(user_code(name, config)),
+        outside=outside_code(code := user_code(name, config, settings.dataset)),
+        sources=tuple(str(path) for path in outside_files(code)),
     )
 
 
@@ -88,13 +89,21 @@ def keyed_settings(name: str, settings: dict[str, Any]) -> dict[str, Any]:
     return {**settings, "measures": fingerprint()}
 
 
-def user_code(name: str, config: object) -> list[object]:
+def user_code(name: str, config: object, dataset: str = "mnist") -> list[object]:
     """What experiment ``name`` runs that may live outside the package: its runner (nothing
-    for a name without a record: a test's stand-in) and the model its settings name."""
+    for a name without a record: a test's stand-in), the model its settings name, the measures
+    a measured experiment takes and the dataset's loader."""
+    from suite.data.datasets import dataset_loader
+
     try:
-        found: list[object] = [experiment_record(name).runner()]
+        record = experiment_record(name)
     except LookupError:
         return []
+    found: list[object] = [record.runner(), dataset_loader(dataset)]
+    if record.measured:
+        from suite.measures.registry import registered
+
+        found += [m.fn for m in registered()]
     model = getattr(config, "model", None)
     if isinstance(model, str):
         from suite.train.models import model_named

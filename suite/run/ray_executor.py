@@ -141,7 +141,7 @@ class RayExecutor:
             # a cluster may still be adding nodes (autoscaling): warn, let the task wait
             self.say(f"{name}: warning: {problem} (the task waits for such a node)")
         task = ray.remote(max_retries=MAX_RETRIES)(_train_remotely)
-        ref = task.options(**needs).remote(_on_worker_device(spec), self.progress)
+        ref = task.options(**needs).remote(_portable(_on_worker_device(spec)), self.progress)
         self.say(f"{name}: submitted to Ray ({needs})")
         return ref
 
@@ -205,6 +205,15 @@ def unschedulable(needs: dict[str, float], nodes: list[dict[str, float]]) -> str
 
 #: Ray's names of the resources a task asks for.
 RESOURCE = {"num_cpus": "CPU", "num_gpus": "GPU"}
+
+
+def _portable(spec: JobSpec) -> JobSpec:
+    """A job of a user's experiment travels without its settings object, whose class lives in
+    the user's file (a worker could not unpickle it): the worker runs that file
+    (``spec.sources``) and takes the settings from the record (``run_job``)."""
+    from dataclasses import replace
+
+    return replace(spec, config=None) if spec.sources else spec
 
 
 def _on_worker_device(spec: JobSpec) -> JobSpec:

@@ -102,6 +102,17 @@ def outside_code(objects: Iterable[object], root: Path = ROOT) -> str:
     :func:`code_digest` covers the package; this covers what a user registered from their own
     test file, so editing that file retrains its experiments too.
     """
+    files = outside_files(objects, root)
+    if not files:
+        return ""
+    h = hashlib.sha256()
+    for path in files:
+        h.update(f"{path.name}\n{code_of(path.read_text())}\n".encode())
+    return h.hexdigest()
+
+
+def outside_files(objects: Iterable[object], root: Path = ROOT) -> tuple[Path, ...]:
+    """The files outside the ``suite`` package that define ``objects``, sorted, each once."""
     files: set[Path] = set()
     for obj in objects:
         try:
@@ -110,9 +121,4 @@ def outside_code(objects: Iterable[object], root: Path = ROOT) -> str:
             path = None
         if path is not None and not Path(path).resolve().is_relative_to(root / "suite"):
             files.add(Path(path).resolve())
-    if not files:
-        return ""
-    h = hashlib.sha256()
-    for path in sorted(files):
-        h.update(f"{path.name}\n{code_of(path.read_text())}\n".encode())
-    return h.hexdigest()
+    return tuple(sorted(files))

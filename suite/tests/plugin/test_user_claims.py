@@ -11,6 +11,7 @@ import textwrap
 import pytest
 
 from suite.plugin.options import plainly_without_nvidia
+from suite.run.extras import ray_installed
 
 USER_FILE = """
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ import pandas as pd
 import pytest
 
 from suite.plugin.options import plainly_without_nvidia
+from suite.run.extras import ray_installed
 
 from suite import ClaimSpec, Experiment, Tally, SeedSet, register_claim, register_experiment, rules
 
@@ -177,3 +179,21 @@ def test_the_cpu_engine_chosen_without_torch_is_the_engines_default():
     from suite.train.training import default_engine
 
     assert _engine("auto", "cpu") == default_engine("cpu") == "eager"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not ray_installed(), reason="Ray is not installed (extra 'ray')")
+def test_a_users_experiment_trains_on_a_ray_worker(pytester: pytest.Pytester):
+    # the worker has no record of "arms": it runs test_mine.py (the job's sources) first
+    pytester.makeini("[pytest]\n")
+    pytester.makepyfile(test_mine=textwrap.dedent(USER_FILE))
+    result = pytester.runpytest_subprocess(
+        "-p",
+        "no:randomly",
+        "--gen-device=cpu",
+        "--gen-cache-dir=cache",
+        "--gen-report=report/index.html",
+        "--gen-executor=ray",
+    )
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    result.stdout.fnmatch_lines(["*arms: submitted to Ray*", "*treatment-lowers-gap*SUPPORTED*"])
