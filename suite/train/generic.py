@@ -11,7 +11,9 @@ members keep the parameters they had when they finished, and train on unseen (th
 its size, so the others' dropout masks do not move).
 
 Dropout draws from the global RNG, which the loop seeds from the stack's members (their init
-and data seeds) and restores afterwards: a run is reproducible, and its state is checkpointed.
+and data seeds) and restores afterwards, holding ``models.GLOBAL_RNG`` meanwhile (generic stacks
+of two experiments training in threads run one after the other): a run is reproducible, and
+its state is checkpointed.
 A member's masks depend on its position in the stack, unlike its init and batch order.
 """
 
@@ -25,6 +27,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from suite.train.engine import BatchSchedule, Member, Params, Subsets, derive_seed, take_rows
+from suite.train.models import GLOBAL_RNG
 from suite.train.steps import AdamState, fused_adam
 
 if TYPE_CHECKING:
@@ -87,7 +90,9 @@ def train_generic(
     device = x.device
     index = device.index if device.index is not None else 0
     devices = [index] if device.type == "cuda" else []
-    with torch.random.fork_rng(devices=devices):
+    torch.set_flush_denormal(True)  # per thread, as the engine's train() sets it
+    # the lock: another thread's generic stack would draw from the same global generator
+    with GLOBAL_RNG, torch.random.fork_rng(devices=devices):
         torch.manual_seed(dropout_seed(members))
         initial = (
             params

@@ -20,6 +20,7 @@ changing its code, register it under a new name (or clear the cache).
 from __future__ import annotations
 
 import copy
+import threading
 from collections.abc import Callable, Sequence
 from itertools import pairwise
 from typing import Protocol, runtime_checkable
@@ -33,6 +34,12 @@ from suite.train.engine import CLASSES, IN_FEATURES, Member, Params, forward, in
 #: Builds one member: (hidden, in_features, classes) -> module; ``hidden`` is the member's size
 #: knob, which the model interprets (an MLP's widths, a CNN's channels, ...).
 Factory = Callable[[tuple[int, ...], int, int], nn.Module]
+
+
+#: Held while the process-wide random generator is seeded for a generic stack (its members'
+#: init, its dropout masks): ``nn.Module`` draws from that generator only, and the session's plan
+#: may train two experiments at once in threads (CUDA), whose draws would interleave.
+GLOBAL_RNG = threading.RLock()
 
 
 @runtime_checkable
@@ -151,7 +158,7 @@ class FuncModel:
             )
         modules = []
         for m in members:
-            with torch.random.fork_rng(devices=[]):
+            with GLOBAL_RNG, torch.random.fork_rng(devices=[]):
                 torch.default_generator.manual_seed(m.init_seed)
                 modules.append(self.build(m.hidden, in_features, classes))
         stacked, _ = stack_module_state(modules)

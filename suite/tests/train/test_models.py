@@ -170,6 +170,30 @@ def test_dropout_is_reproducible_for_a_seed_and_differs_across_members():
     assert torch.equal(first[0], second[0]) and torch.equal(first[1], second[1])
 
 
+def test_dropout_stacks_trained_in_two_threads_give_their_sequential_numbers():
+    # the session's plan trains experiments in threads on CUDA; both draw dropout masks from
+    # the process-wide generator, which models.GLOBAL_RNG keeps from interleaving
+    import threading
+
+    x, y = data()
+    model = FuncModel(dropping, "drop")
+    stacks = [members(3), [Member((16,), init_seed=50 + i, data_seed=60 + i) for i in range(3)]]
+    alone = [fit(model, ms, x, y, epochs=3) for ms in stacks]
+    for _ in range(3):
+        together: list = [None, None]
+
+        def run(k: int) -> None:
+            together[k] = fit(model, stacks[k], x, y, epochs=3)  # noqa: B023
+
+        threads = [threading.Thread(target=run, args=(k,)) for k in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for got, want in zip(together, alone, strict=True):
+            assert all(torch.equal(p, q) for p, q in zip(got, want, strict=True))
+
+
 def test_a_resumed_generic_run_ends_with_the_uninterrupted_numbers(tmp_path):
     x, y = data()
     model = FuncModel(dropping, "drop")
