@@ -16,8 +16,11 @@ Progress = Callable[[str], None]
 
 
 class Dataset(Protocol):
-    """Images as (N, features) float tensors and labels as int64 (N,), for each split."""
+    """Images as (N, features) float tensors and labels as int64 (N,) in 0..classes-1, for each
+    split; ``name`` and ``classes`` say what it is (the experiments read the class count)."""
 
+    name: str
+    classes: int
     train_x: Any
     train_y: Any
     val_x: Any
@@ -45,12 +48,13 @@ def _mnist(root: Path | None, device: str, progress: Progress | None) -> Dataset
 _LOADERS: dict[str, Loader] = {"mnist": _mnist}
 
 
-def register_dataset(name: str, loader: Loader) -> None:
-    """Make ``--gen-dataset name`` load ``loader(root, device, progress)``."""
+def register_dataset(name: str, loader: Loader) -> Loader:
+    """Make ``--gen-dataset name`` load ``loader(root, device, progress)``; returns it."""
     known = _LOADERS.get(name)
     if known is not None and known is not loader:
         raise ValueError(f"a dataset named {name!r} is registered already")
     _LOADERS[name] = loader
+    return loader
 
 
 def unregister_dataset(name: str) -> None:

@@ -66,6 +66,7 @@ def run_batch_sweep(
             checkpoint=stage(checkpoints, f"batch{batch}"),
             subsets=subsets,
             engine=engine,
+            classes=data.classes,
         )
         tally.add(cfg.epochs, cfg.n_train, batch, len(seeds))
         tally.keep(f"batch{batch}", params)

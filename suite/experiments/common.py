@@ -16,7 +16,7 @@ from suite.measures.registry import Measure, MeasureInput, measure_names, regist
 from suite.train.engine import Params, Subsets, check_finite, take, training_sets
 from suite.train.evaluation import evaluate
 from suite.train.frames import ExperimentResult
-from suite.train.models import Model
+from suite.train.models import Model, as_model, is_mlp
 
 Progress = Callable[[str], None]
 
@@ -156,15 +156,20 @@ def measure_generalization(
     keys: Sequence[dict[str, Any]],
     what: str,
     subsets: Subsets | None = None,
+    model: Model | str | None = None,
 ) -> list[dict[str, Any]]:
     """:func:`measure` plus the gaps and every registered measure, one row per member.
+
+    ``model``: the stack's (``suite.train.models``; None: the MLP), handed to every measure in
+    :class:`~suite.measures.registry.MeasureInput` and to the evaluation.
 
     Each measure (``suite.measures.registry``) gets the stack, the probe, ``cfg`` and, where it
     reads training data, the first ``cfg.sharpness_n`` images of each member's training set with
     its labels (one call per distinct training set of the stack).
     """
-    rows = measure(params, train, test, keys, what, subsets)
-    values = {m.name: _measured(m, params, train, probe, cfg, subsets) for m in registered()}
+    built = None if model is None or is_mlp(model) else as_model(model)
+    rows = measure(params, train, test, keys, what, subsets, model=built or "mlp")
+    values = {m.name: _measured(m, params, train, probe, cfg, subsets, built) for m in registered()}
     return [
         {
             **row,
@@ -183,19 +188,21 @@ def _measured(
     probe: Tensor,
     cfg: Any,
     subsets: Subsets | None,
+    model: Model | None = None,
 ) -> list[float]:
     """Measure ``m`` of every member of the stack, as floats (float64 before the conversion)."""
     size = params[0].shape[0]
     detached = [p.detach() for p in params]
     if not m.uses_train:
-        return _checked(m, m.fn(MeasureInput(detached, None, None, probe, cfg)), size).tolist()
+        inp = MeasureInput(detached, None, None, probe, cfg, model)
+        return _checked(m, m.fn(inp), size).tolist()
     x, y = train
     k = cfg.sharpness_n
     out = torch.zeros(size, dtype=torch.float64, device=x.device)
     for members, rows in training_sets(subsets, size):
         first = slice(None, k) if rows is None else rows[:k]
         labels = y[torch.tensor(members, device=y.device), :k] if y.dim() == 2 else y[first]
-        inp = MeasureInput(take(detached, members), x[first], labels, probe, cfg)
+        inp = MeasureInput(take(detached, members), x[first], labels, probe, cfg, model)
         value = _checked(m, m.fn(inp), len(members))
         out[torch.tensor(members, device=x.device)] = value.to(out)
     return out.tolist()

@@ -80,6 +80,7 @@ def run_interpolation(
             checkpoint=stage(checkpoints, label),
             subsets=subsets[label],
             engine=engine,
+            classes=data.classes,
         )
         tally.add(cfg.epochs, cfg.n_train, batch, len(stack))
         tally.keep(label, solutions[label])

@@ -22,7 +22,7 @@ from __future__ import annotations
 import pandas as pd
 import torch
 
-from suite.data.splits import MnistSplits, corrupt_labels
+from suite.data.splits import NUM_CLASSES, MnistSplits, corrupt_labels
 from suite.experiments.common import METRICS, EpochProgress, Progress, Tally, measure
 from suite.profiles import LabelCorruption
 from suite.train.checkpoints import Checkpoints, stage
@@ -47,7 +47,9 @@ def permille(fraction: float) -> int:
     return round(fraction * 1000)
 
 
-def corrupted_stack(y: torch.Tensor, fractions, seeds: SeedSet | int) -> torch.Tensor:
+def corrupted_stack(
+    y: torch.Tensor, fractions, seeds: SeedSet | int, classes: int = NUM_CLASSES
+) -> torch.Tensor:
     """(len(fractions) * seeds, n) labels, fraction-major: row f * seeds + s is (f, seed s).
 
     ``y`` holds the true labels, (n,) shared by the seeds or (seeds, n), one row per seed (the
@@ -57,7 +59,10 @@ def corrupted_stack(y: torch.Tensor, fractions, seeds: SeedSet | int) -> torch.T
     return torch.stack(
         [
             corrupt_labels(
-                y if y.dim() == 1 else y[s], f, derive_seed("label_corruption/labels", seed_id)
+                y if y.dim() == 1 else y[s],
+                f,
+                derive_seed("label_corruption/labels", seed_id),
+                classes,
             )
             for f in fractions
             for s, seed_id in enumerate(seeds.ids)
@@ -81,7 +86,7 @@ def run_label_corruption(
     images = seeds.training_images(x.shape[0], cfg.n_train, x.device)
     grid = [(f, s) for f in cfg.fractions for s in range(len(seeds))]
     subsets = Subsets(images, [s for _, s in grid])  # a seed's images at every fraction
-    labels = corrupted_stack(data.train_y[images], cfg.fractions, seeds)
+    labels = corrupted_stack(data.train_y[images], cfg.fractions, seeds, data.classes)
     members = [
         Member(
             cfg.hidden,
@@ -145,6 +150,7 @@ def run_label_corruption(
         carry=rows,
         subsets=subsets,
         engine=engine,
+        classes=data.classes,
     )
     tally.keep("train", params)
     tally.add(last["epoch"], cfg.n_train, cfg.batch_size, len(members))

@@ -29,7 +29,7 @@ import pandas as pd
 import torch
 from torch import Tensor
 
-from suite.data.splits import MnistSplits, corrupt_labels
+from suite.data.splits import NUM_CLASSES, MnistSplits, corrupt_labels
 from suite.experiments.common import (
     EpochProgress,
     Progress,
@@ -87,6 +87,7 @@ def train_to_stop(
     checkpoint: Checkpoint | None = None,
     subsets: Subsets | None = None,
     engine: str = "eager",
+    classes: int = NUM_CLASSES,
 ) -> tuple[list[dict[str, Any]], Params]:
     """Train a stack until every member's train loss is <= ``cfg.stop_loss`` or the cap.
 
@@ -140,6 +141,7 @@ def train_to_stop(
         carry=rows,
         subsets=subsets,
         engine=engine,
+        classes=classes,
     )
     return rows, params
 
@@ -179,7 +181,9 @@ def run_measures(
         labels = (  # per run, for its own images; else the true labels of every image
             torch.stack(
                 [
-                    corrupt_labels(y[images[s]], c, derive_seed("measures/labels", ids[s]))
+                    corrupt_labels(
+                        y[images[s]], c, derive_seed("measures/labels", ids[s]), data.classes
+                    )
                     for c, s in runs
                 ]
             )
@@ -211,6 +215,7 @@ def run_measures(
             checkpoint=stage(checkpoints, f"batch{batch}-lr{_lr_part(lr)}"),
             subsets=subsets,
             engine=engine,
+            classes=data.classes,
         )
         trained = max(r["epochs_trained"] for r in stack_rows)
         tally.add(trained, cfg.n_train, batch, len(members))

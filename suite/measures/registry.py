@@ -156,7 +156,9 @@ def fingerprint() -> dict[str, str]:
 
 
 def _sensitivity(inp: MeasureInput) -> Tensor:
-    return sensitivity(inp.params, inp.probe)
+    if inp.model is None:
+        return sensitivity(inp.params, inp.probe)
+    return sensitivity(inp.params, inp.probe, model=inp.model)
 
 
 def _sharpness(inp: MeasureInput) -> Tensor:
@@ -168,6 +170,7 @@ def _sharpness(inp: MeasureInput) -> Tensor:
         eps=cfg.sharpness_eps,
         steps=cfg.sharpness_steps,
         step_size=cfg.sharpness_step,
+        model=inp.model,
     )
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -77,11 +78,12 @@ def relative_increase(base: Tensor, peak: Tensor) -> Tensor:
     return 100.0 * (peak - base) / (1.0 + base)
 
 
-def cross_entropy_of_stack(x: Tensor, y: Tensor) -> StackLoss:
-    """The mean cross-entropy of every member on (``x``, ``y``); ``y`` is (N,) or (M, N)."""
+def cross_entropy_of_stack(x: Tensor, y: Tensor, model: Any = None) -> StackLoss:
+    """The mean cross-entropy of every member on (``x``, ``y``); ``y`` is (N,) or (M, N).
+    ``model``: the stack's (``suite.train.models``, in evaluation mode); None: the MLP."""
 
     def loss(params: Params) -> Tensor:
-        logits = forward(params, x)
+        logits = forward(params, x) if model is None else model.forward(params, x, train=False)
         labels = y.expand(logits.shape[0], -1) if y.dim() == 1 else y
         return F.cross_entropy(logits.transpose(1, 2), labels, reduction="none").mean(1)
 
@@ -89,13 +91,20 @@ def cross_entropy_of_stack(x: Tensor, y: Tensor) -> StackLoss:
 
 
 def sharpness(
-    params: Params, x: Tensor, y: Tensor, *, eps: float, steps: int, step_size: float
+    params: Params,
+    x: Tensor,
+    y: Tensor,
+    *,
+    eps: float,
+    steps: int,
+    step_size: float,
+    model: Any = None,
 ) -> Tensor:
     """Epsilon-sharpness (percent) of every member of a stack on the points (``x``, ``y``).
 
     ``x`` is a fixed set of training points (the caller states which); float64, shape (M,).
     """
     base, peak = max_in_box(
-        cross_entropy_of_stack(x, y), params, eps=eps, steps=steps, step_size=step_size
+        cross_entropy_of_stack(x, y, model), params, eps=eps, steps=steps, step_size=step_size
     )
     return relative_increase(base.double(), peak.double())

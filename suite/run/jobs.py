@@ -9,6 +9,7 @@ layer and refuses data whose checksum differs from the driver's.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,18 +104,31 @@ def settings_of(spec: JobSpec) -> Any:
 _LOADED: set[str] = set()
 
 
+def _imported_files() -> set[Path]:
+    """The files of every module this process has imported (pytest imports a test file and a
+    conftest as modules: the driver has run the user's files already)."""
+    found = set()
+    for module in list(sys.modules.values()):
+        path = getattr(module, "__file__", None)
+        if path:
+            found.add(Path(path).resolve())
+    return found
+
+
 def load_sources(spec: JobSpec) -> None:
-    """In a process that has no record of ``spec``'s experiment (a Ray worker), run the user's
-    files that register it, its model, measures and dataset, once per process. The files must
-    be at the same paths there (one machine, or a shared filesystem)."""
+    """In a process that has not imported them (a Ray worker), run the user's files that
+    register what ``spec`` runs (its record, model, measures, dataset), once per process: a
+    homework experiment with a user's measure needs that file as much as a user's experiment.
+    The files must be at the same paths there (one machine, or a shared filesystem)."""
     from suite.records import experiment_names
 
-    if spec.name in experiment_names():
+    if not spec.sources:
         return
     import runpy
 
+    imported = _imported_files()
     for source in spec.sources:
-        if source in _LOADED:
+        if source in _LOADED or Path(source).resolve() in imported:
             continue
         if not Path(source).is_file():
             raise FileNotFoundError(
@@ -145,7 +159,7 @@ def run_job(spec: JobSpec, data: Dataset | None = None, say: Say = print) -> Exp
         data = load_dataset(spec.dataset, spec.data_root, spec.device)
     if data.checksum != spec.checksum:
         raise RuntimeError(
-            f"{spec.name}: this worker's MNIST ({data.checksum[:12]}) is not the driver's "
+            f"{spec.name}: this worker's {spec.dataset} ({data.checksum[:12]}) is not the driver's "
             f"({spec.checksum[:12]}); check the data root on every node"
         )
     checkpoints = spec.checkpoints

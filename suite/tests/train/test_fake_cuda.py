@@ -94,7 +94,7 @@ def fake_cuda(monkeypatch):
     # Label bookkeeping moves labels to the CPU first and its result back (tested on real
     # labels in test_splits.py); on placeholders its validity checks cannot pass.
     for module in (label_corruption, measures):
-        monkeypatch.setattr(module, "corrupt_labels", lambda y, fraction, seed, **_: y.clone())
+        monkeypatch.setattr(module, "corrupt_labels", lambda y, fraction, seed, *_, **__: y.clone())
     monkeypatch.setattr(random_labels, "chance_reference", lambda *args, **kwargs: 0.1)
     equal = torch.equal  # data-dependent too: two fake tensors are equal only if they are one
     monkeypatch.setattr(

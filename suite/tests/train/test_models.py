@@ -289,6 +289,27 @@ def test_sensitivity_of_a_func_model_equals_the_mlps_on_the_same_weights():
     )
 
 
+def test_every_measure_of_a_func_model_equals_the_mlps_on_the_same_weights():
+    # measure_generalization hands the model to the measures: sensitivity and sharpness of a
+    # FuncModel are those of the MLP with the same weights
+    from types import SimpleNamespace
+
+    from suite.experiments.common import measure_generalization
+
+    x, y = data(n=60)
+    model = FuncModel(sequential, "seq")
+    stack = [p.double() for p in model.init(members(2), in_features=IN, classes=CLASSES)]
+    as_mlp = [p.transpose(1, 2) if p.dim() == 3 else p for p in stack]
+    cfg = SimpleNamespace(sharpness_n=30, sharpness_eps=1e-3, sharpness_steps=3, sharpness_step=0.1)
+    keys = [{"seed": 0}, {"seed": 1}]
+    args = ((x, y), (x, y), x, cfg, keys, "test")
+    generic = measure_generalization(stack, *args, model=model)
+    mlp = measure_generalization(as_mlp, *args)
+    for a, b in zip(generic, mlp, strict=True):
+        for column in ("test_loss", "gap", "sensitivity", "sharpness"):
+            assert a[column] == pytest.approx(b[column], rel=1e-9, abs=1e-12), column
+
+
 def test_random_labels_runs_on_a_registered_model(tiny_model):
     cfg = RandomLabels(n_train=60, hidden=(8,), epochs=3, batch_size=20, eval_every=1)
     cfg = replace(cfg, model="tiny-mlp")
