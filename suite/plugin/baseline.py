@@ -16,7 +16,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from suite.stats.catalog import CLAIMS
 from suite.stats.verdicts import ClaimResult, Verdict
 from suite.train.frames import ExperimentResult
 
@@ -53,6 +52,8 @@ def baseline_path(root: Path, text: str, *, for_saving: bool = False) -> Path:
 def known_claim(claim_id: str) -> bool:
     """Whether ``claim_id`` (``interpolation-peak[shared]`` or ``interpolation-peak``) is in
     the catalog."""
+    from suite.stats.catalog import CLAIMS  # the rules load scipy: only when asked
+
     base, _, case = claim_id.partition("[")
     spec = CLAIMS.get(base)
     if spec is None:

@@ -18,7 +18,6 @@ import pytest
 
 from suite.plugin.options import Settings
 from suite.run.looks import claim_looks, look_alpha
-from suite.stats.catalog import case_of, spec_for
 from suite.stats.verdicts import ClaimResult, Decision, Verdict
 from suite.train.frames import ExperimentResult
 
@@ -27,6 +26,14 @@ EXPERIMENT_KEY = pytest.StashKey[ExperimentResult]()
 REFUTED_MARK = "gen_refuted"  # refuted_at's record of the interval, beside its xfail
 
 F = TypeVar("F", bound=Callable)
+
+
+def _catalog() -> Any:
+    """The claims' records, imported on first use: their rules load scipy, which a project that
+    installed the plugin and runs no claim should not pay for at every pytest start."""
+    from suite.stats import catalog
+
+    return catalog
 
 
 class RegressionBehindRefutation(AssertionError):
@@ -75,7 +82,7 @@ class Claim:
                 f"{item.nodeid} uses the claim fixture without @pytest.mark.generalization('<id>')"
             )
         try:
-            self.spec = spec_for(self.id)
+            self.spec = _catalog().spec_for(self.id)
         except KeyError:
             raise LookupError(
                 f"{item.nodeid}: claim id {self.id!r} is not registered (the homework's are "
@@ -109,7 +116,7 @@ class Claim:
         looks = experiment.extra.get("looks") or {}
         n_looks = len(looks.get("planned") or [1])
         decision = self.spec.decision(
-            experiment.frames, look_alpha(self.spec.alpha, n_looks), case_of(self.id)
+            experiment.frames, look_alpha(self.spec.alpha, n_looks), _catalog().case_of(self.id)
         )
         self.record(decision, experiment)
 
@@ -162,7 +169,7 @@ def inconclusive(item: pytest.Item, settings: Settings, reason: str) -> ClaimRes
     """
     cid = claim_id(item) or item.nodeid
     try:
-        spec = spec_for(cid)
+        spec = _catalog().spec_for(cid)
         statement, experiment = spec.statement, spec.experiment
     except KeyError:
         statement, experiment = f"(claim {cid!r} is not registered)", ""

@@ -193,14 +193,19 @@ def resolve(config: pytest.Config, worker_index: int | None = None) -> Settings:
     if data_root is not None and dataset == "mnist":
         _check_data_root(data_root)
 
+    # Where the run writes is probed now only where the user chose it: a project that installed
+    # the plugin and runs no claim starts in a read-only checkout too (the defaults are
+    # written, and fail there, only when a claim runs).
     cache_dir = _path(config, _value(config, "gen_cache_dir"))
-    _require_writable(cache_dir, "--gen-cache-dir")
+    if _chosen(config, "gen_cache_dir"):
+        _require_writable(cache_dir, "--gen-cache-dir")
     report_text = _value(config, "gen_report").strip()
     report = None if report_text.lower() == "none" else _path(config, report_text)
     if report is not None:
         if report.is_dir():
             raise pytest.UsageError(f"--gen-report: {report} is a directory; give a file path")
-        _require_writable(report.parent, "--gen-report")
+        if _chosen(config, "gen_report"):
+            _require_writable(report.parent, "--gen-report")
 
     device = _device(_value(config, "gen_device"), worker_index)
     baseline = _baseline(config, profile.name, seed_base, device)
@@ -221,6 +226,12 @@ def resolve(config: pytest.Config, worker_index: int | None = None) -> Settings:
         compare_fail=_compare_fail(_value(config, "gen_compare_fail")),
         require_decided=_require_decided(config),
     )
+
+
+def _chosen(config: pytest.Config, name: str) -> bool:
+    """Whether option ``name`` was given on the command line or set in the ini file."""
+    default = {key: value for key, value, _ in _OPTIONS}[name]
+    return config.getoption(name) is not None or str(config.getini(name)) != default
 
 
 def _save(config: pytest.Config) -> Path | None:

@@ -61,7 +61,8 @@ class Section:
         try:
             return experiment_record(self.name).heading
         except LookupError:
-            return self.name
+            extra = self.result.extra if self.result is not None else {}
+            return str(extra.get("title") or self.name)
 
 
 @dataclass

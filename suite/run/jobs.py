@@ -187,6 +187,8 @@ def run_job(spec: JobSpec, data: Dataset | None = None, say: Say = print) -> Exp
     # the record's name: a runner shared by several records (a homework runner trained on a
     # user's model) names its result after the homework's experiment
     result.name = spec.name
+    # and its title, for a process without the record (an xdist controller writing the report)
+    result.extra.setdefault("title", experiment_record(spec.name).heading)
     result.extra.update(seed_base=spec.seeds.base, seed_ids=list(spec.seeds.ids))
     if checkpoints.prior_seconds:  # resumed: the wall time of the whole run, not this part
         result.seconds += checkpoints.prior_seconds

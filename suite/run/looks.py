@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from suite.stats.catalog import claims_on
 from suite.stats.verdicts import Decision, Verdict
 from suite.train.frames import ExperimentResult
 
@@ -45,6 +44,8 @@ def look_alpha(alpha: float, n_looks: int) -> float:
 def decide_all(experiment: str, frames: dict[str, pd.DataFrame], n_looks: int) -> dict[str, Any]:
     """Every claim on ``experiment`` decided on ``frames`` at its look level: id -> Decision,
     or the one-line reason the data could not be decided (a rule's ValueError)."""
+    from suite.stats.catalog import claims_on  # the rules load scipy: only when deciding
+
     out: dict[str, Any] = {}
     for spec in claims_on(experiment):
         for claim_id, case in zip(spec.ids, spec.cases or (None,), strict=True):

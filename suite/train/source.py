@@ -5,13 +5,15 @@ A hand-bumped version number (what the cache used before) goes stale the first t
 changes training code and forgets it: the next run silently reuses the old code's numbers.
 Here the key holds a hash of every module an experiment can run: the closure of ``suite``'s
 imports from :data:`ENTRY` (the experiments and, through them, training, measures, data splits,
-the profiles' settings classes), each module hashed as its syntax tree without docstrings, so
+the profiles' settings classes; and the job that trains a round, which loads its dataset and
+names its result), each module hashed as its syntax tree without docstrings, so
 a comment or a docstring does not retrain anything and every other edit does.
 """
 
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import inspect
 from collections.abc import Iterable
@@ -21,7 +23,7 @@ from pathlib import Path
 #: The folder that holds the ``suite`` package.
 ROOT = Path(__file__).resolve().parents[2]
 #: Where a result's code starts: every runner of an experiment is imported from here.
-ENTRY = ("suite.experiments",)
+ENTRY = ("suite.experiments", "suite.run.jobs")
 
 
 def module_file(name: str, root: Path = ROOT) -> Path | None:
@@ -115,6 +117,8 @@ def outside_files(objects: Iterable[object], root: Path = ROOT) -> tuple[Path, .
     """The files outside the ``suite`` package that define ``objects``, sorted, each once."""
     files: set[Path] = set()
     for obj in objects:
+        while isinstance(obj, functools.partial):  # its function's file (its arguments are
+            obj = obj.func  # in the settings or the record that holds it)
         try:
             path = inspect.getsourcefile(inspect.unwrap(obj))  # type: ignore[arg-type]
         except TypeError:  # a builtin or an object without a source file

@@ -106,15 +106,16 @@ def test_every_executor_can_be_cancelled():
     plan.LazyExecutor().cancel()
 
 
-def test_loading_the_plugin_imports_neither_ray_torch_nor_matplotlib():
-    # every pytest start loads the plugin; training and plotting load when a run needs them
+def test_loading_the_plugin_imports_neither_ray_torch_matplotlib_nor_scipy():
+    # every pytest start loads the plugin (in any project that installed it); training,
+    # plotting and the rules load when a run needs them
     import subprocess
     import sys
 
     code = (
         "import sys, suite.plugin.hooks, suite.plugin.fixtures, suite.plugin.options as o; "
         "o.ray_installed(); "
-        "print(sorted(m for m in ('torch', 'ray', 'matplotlib') if m in sys.modules))"
+        "print(sorted(m for m in ('torch', 'ray', 'matplotlib', 'scipy') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
