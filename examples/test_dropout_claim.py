@@ -102,11 +102,12 @@ register_experiment(
 
 def dropout_lowers_gap(frames, ask):
     """Within seeds, the plain arm's gap minus the dropout arm's, against the margin."""
+    runs = frames["runs"]
     return rules.seed_difference(
-        frames["runs"],
+        runs,
         arm="dropout",
         control=0.0,
-        treatment=0.5,
+        treatment=float(runs["dropout"].max()),  # the settings' rate, as the runs recorded it
         y="gap",
         lowers=True,
         margin=ask.margin,

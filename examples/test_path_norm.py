@@ -18,7 +18,8 @@ from suite import MeasureInput, granulated_claim, register_claim, register_measu
 def path_norm(stack: MeasureInput) -> torch.Tensor:
     """sum_k f_{theta^2}(1)_k per member: ``params`` is [W1 (M, in, h1), b1 (M, h1), ...]."""
     weights, biases = stack.params[0::2], stack.params[1::2]
-    h = torch.ones(weights[0].shape[0], 1, weights[0].shape[1], dtype=torch.float64)
+    w0 = weights[0]
+    h = torch.ones(w0.shape[0], 1, w0.shape[1], dtype=torch.float64, device=w0.device)
     for w, b in zip(weights, biases, strict=True):
         h = h @ w.double().square() + b.double().square()[:, None, :]  # ReLU is a no-op here
     return h.sum(dim=(1, 2)).log()  # its log, as Jiang et al. report it

@@ -17,6 +17,8 @@ __version__ = "0.1.0"
 def __getattr__(name: str) -> Any:
     # The public face lives on the top floor (suite.api imports the training stack): loaded
     # by name here, when first asked for, so that the plugin can import the package at start.
+    if name.startswith("_"):  # tools probing for dunders (__wrapped__, __path__...) load nothing
+        raise AttributeError(f"module 'suite' has no attribute {name!r}")
     api = importlib.import_module("suite.api")
     if name in api.__all__:
         return getattr(api, name)

@@ -49,7 +49,11 @@ class Experiment:
     """An experiment: what a claim is decided on.
 
     ``run`` trains it: ``run(settings, data, seeds, *, profile, progress, checkpoints, engine)
-    -> ExperimentResult`` (``suite.train.frames``), each frame a tidy table named in ``frames``.
+    -> ExperimentResult`` (``suite.train.frames``), each frame a tidy table named in ``frames``
+    whose ``seed`` column is the seed's position in ``seeds`` (0..len-1: the looks number a
+    later round's seeds on from the earlier ones'). A runner that calls
+    ``measure_generalization`` sets ``measured=True``, so the run cache keys it on the
+    registered measures.
     ``settings`` gives its frozen settings at a profile: a mapping from profile name (``"*"``
     for any other) to a settings dataclass, or a function of the profile. ``looks`` maps a
     profile name to the seed counts of its sequential looks (DESIGN.md section 2); a profile
@@ -73,7 +77,7 @@ class Experiment:
     builtin: bool = False
 
     def __post_init__(self) -> None:
-        if not self.name.isidentifier():
+        if not isinstance(self.name, str) or not self.name.isidentifier():
             raise ValueError(f"an experiment's name is a Python identifier, got {self.name!r}")
         for profile, counts in self.looks.items():
             if not counts or list(counts) != sorted(set(counts)) or counts[0] < 1:

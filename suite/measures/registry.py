@@ -11,8 +11,8 @@ finds in a frame, ``suite.stats.catalog.granulated_claim`` declares the claim th
 ranks runs by their gap, and the run cache keys on :func:`fingerprint` so a result computed with
 other measures is never read back.
 
-Registration is per process: a measure registered in a ``conftest.py`` reaches the session's
-own training, not a Ray worker's (register it in a module the worker imports too).
+Registration is per process: a Ray worker runs the user's file that registered a measure
+before it trains a measured experiment (``suite.run.jobs.load_sources``).
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def register_measure(
 
     ``uses_train=False`` says the measure reads neither ``train_x`` nor ``train_y``: it is then
     called once on the whole stack rather than once per training set. Registering a name again
-    is an error unless with the same function and options (a module imported twice); a name
+    is an error unless with the same function and options (the same call again); a name
     must be a Python identifier that is not a column every run has already (``gap``, ``seed``).
     """
     if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):

@@ -53,8 +53,17 @@ def chain_steps(name: str, cfg: Any) -> int:
 
 def plan_for(names: Iterable[str], profile: Profile) -> Plan:
     """The experiments ``names`` (each once) at ``profile``, the longest chain first."""
-    jobs = {name: Job(name, chain_steps(name, profile.experiment(name))) for name in names}
+    jobs = {name: Job(name, _steps_or_none(name, profile)) for name in names}
     return Plan(tuple(sorted(jobs.values(), key=lambda j: (-j.steps, j.name))))
+
+
+def _steps_or_none(name: str, profile: Profile) -> int:
+    """The chain's steps; 0 for an experiment with no settings at ``profile`` (a user's record
+    for other profiles), which then fails its own claims when obtained, not the whole plan."""
+    try:
+        return chain_steps(name, profile.experiment(name))
+    except LookupError:
+        return 0
 
 
 class Executor(Protocol):

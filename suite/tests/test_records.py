@@ -58,7 +58,7 @@ def test_a_registered_experiment_joins_the_profiles_plan_and_report_order(toy):
 
 
 def test_a_name_is_registered_once_and_the_homework_stays(toy):
-    register_experiment(toy)  # the same record again: fine (a module imported twice)
+    register_experiment(toy)  # the same record again: fine
     with pytest.raises(ValueError, match="registered already"):
         register_experiment(Experiment(name="toy", run=_toy_run, settings={"*": Toy()}))
     with pytest.raises(ValueError, match="built-in"):
@@ -86,3 +86,14 @@ def test_references_resolve_lazily_through_modules_attributes_and_keys():
     assert resolve(len) is len
     with pytest.raises(ValueError, match="module:attribute"):
         resolve("suite.profiles")
+
+
+def test_a_record_without_settings_at_the_profile_fails_alone_not_the_plan():
+    register_experiment(Experiment(name="paper_only", run=_toy_run, settings={"paper": Toy()}))
+    try:
+        plan = plan_for(["paper_only", "random_labels"], CI)
+        assert plan.names == ["random_labels", "paper_only"]  # its steps unknown: 0, last
+        with pytest.raises(LookupError, match="no settings for profile 'ci'"):
+            CI.experiment("paper_only")  # what obtaining it raises, for its own claims
+    finally:
+        unregister_experiment("paper_only")

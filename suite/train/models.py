@@ -12,9 +12,9 @@ list of stacked tensors (leading dimension M, one row per member), so checkpoint
   ``functional_call``, ``vmap``). Members of one of its stacks share parameter shapes, so a
   width sweep trains one stack per distinct ``hidden`` (:meth:`Model.stacks`).
 
-The run cache keys on the code under ``suite`` and an experiment's settings, which name a
-registered model: a model registered from outside ``suite`` is not in that digest, so after
-changing its code, register it under a new name (or clear the cache).
+The run cache keys on the code under ``suite``, an experiment's settings (which name a
+registered model) and the code of the file outside ``suite`` that defines the model's factory
+(``suite.run.obtain.user_code``): editing that file retrains what uses the model.
 """
 
 from __future__ import annotations

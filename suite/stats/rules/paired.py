@@ -35,6 +35,8 @@ def seed_difference(
     smaller than the smallest one of interest); INCONCLUSIVE otherwise, with ``seeds_needed``.
     Statistic: the mean per-seed difference, with its 1 - 2 alpha t interval.
     """
+    if control == treatment:
+        raise ValueError(f"control and treatment are one arm ({control!r}): nothing to compare")
     table = pd.DataFrame({k: runs[k] for k in (seed, arm, y)})
     keys = list(pd.unique(table[arm]))
     missing = [a for a in (control, treatment) if a not in keys]
