@@ -22,7 +22,6 @@ from suite.train.frames import ExperimentResult
 
 if TYPE_CHECKING:  # torch and the training stack load when a fixture first runs, not at start
     from suite.data.datasets import Dataset
-    from suite.data.splits import MnistSplits
 
 
 def _say(config: pytest.Config, message: str) -> None:
@@ -72,16 +71,6 @@ def gen_data(gen_settings: Settings, pytestconfig: pytest.Config) -> Dataset:
         )
     except LookupError as exc:
         raise pytest.UsageError(f"--gen-dataset: {exc}") from None
-
-
-@pytest.fixture(scope="session")
-def mnist(gen_settings: Settings, pytestconfig: pytest.Config) -> MnistSplits:
-    """MNIST's splits on the session's device, whatever ``--gen-dataset`` says."""
-    from suite.data.splits import load_mnist
-
-    return load_mnist(
-        gen_settings.data_root, device=gen_settings.device, progress=lambda m: _say(pytestconfig, m)
-    )
 
 
 class Cancelled(RuntimeError):
