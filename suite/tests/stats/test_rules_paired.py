@@ -56,3 +56,15 @@ def test_the_decision_keeps_each_seeds_difference_and_names_a_missing_arm():
         seed_difference(
             runs, arm="arm", control="a", treatment="c", y="y", lowers=True, margin=0, alpha=0.05
         )
+
+
+def test_raises_reads_the_difference_the_other_way_and_one_arm_is_refused():
+    runs = _runs(np.array([0.2, 0.3, 0.25, 0.22]), np.random.default_rng(1))  # a above b
+    up = seed_difference(
+        runs, arm="arm", control="b", treatment="a", y="y", lowers=False, margin=0.05, alpha=0.05
+    )
+    assert up.statistic == pytest.approx(0.2425) and up.verdict is Verdict.SUPPORTED
+    with pytest.raises(ValueError, match="one arm"):
+        seed_difference(
+            runs, arm="arm", control="a", treatment="a", y="y", lowers=True, margin=0, alpha=0.05
+        )
