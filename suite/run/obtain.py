@@ -53,6 +53,7 @@ def job_spec(
     import torch
 
     config = settings.profile.experiment(name)
+    code = user_code(name, config, settings.dataset)
     return JobSpec(
         name=name,
         config=config,
@@ -67,7 +68,7 @@ def job_spec(
         fresh=settings.fresh,
         threads=torch.get_num_threads(),
         dataset=settings.dataset,
-        outside=outside_code(code := user_code(name, config, settings.dataset)),
+        outside=outside_code(code),
         sources=tuple(str(path) for path in outside_files(code)),
     )
 

@@ -66,10 +66,7 @@ def _evaluating(model: Model):
             part = slice(start, start + chunk)
             xb = x[part] if rows is None else take_rows(x, rows[part])
             logits = model.forward(params, xb, train=False)
-            yb = (y[..., part] if y.dim() == 1 else y[:, part]).expand(m, -1)
-            ce = F.cross_entropy(logits.transpose(1, 2), yb, reduction="none").sum(1).double()
-            loss.index_add_(0, index, ce)
-            correct.index_add_(0, index, (logits.argmax(-1) == yb).sum(1).double())
+            _add_scores(loss, correct, index, logits, y, part)
         return loss / n, correct / n
 
     return run
@@ -96,12 +93,20 @@ def _evaluate(
         for (index, part), h in zip(parts, wide.split(splits, 1), strict=True):
             h = h.view(xb.shape[0], len(index), -1).transpose(0, 1)
             logits = forward(part[2:], h) if len(part) > 2 else h
-            yb = y[..., start : start + chunk] if y.dim() == 1 else y[index, start : start + chunk]
-            yb = yb.expand(logits.shape[0], -1)
-            ce = F.cross_entropy(logits.transpose(1, 2), yb, reduction="none").sum(1).double()
-            loss.index_add_(0, index, ce)
-            correct.index_add_(0, index, (logits.argmax(-1) == yb).sum(1).double())
+            _add_scores(loss, correct, index, logits, y, slice(start, start + chunk))
     return loss / n, correct / n
+
+
+def _add_scores(
+    loss: Tensor, correct: Tensor, index: Tensor, logits: Tensor, y: Tensor, part: slice
+) -> None:
+    """Add the members ``index``'s summed cross-entropy and correct count on the chunk ``part``
+    of the set (``logits`` (len(index), chunk, classes); ``y`` (N,) shared or (M, N))."""
+    yb = y[..., part] if y.dim() == 1 else y[index, part]
+    yb = yb.expand(logits.shape[0], -1)
+    ce = F.cross_entropy(logits.transpose(1, 2), yb, reduction="none").sum(1).double()
+    loss.index_add_(0, index, ce)
+    correct.index_add_(0, index, (logits.argmax(-1) == yb).sum(1).double())
 
 
 def unpadded(params: Params) -> list[tuple[Tensor, Params]]:
