@@ -17,6 +17,7 @@ from suite.train.engine import Params, Subsets, check_finite, take, training_set
 from suite.train.evaluation import evaluate
 from suite.train.frames import ExperimentResult
 from suite.train.models import Model, as_model, is_mlp
+from suite.train.threads import fitting_load, signature
 
 Progress = Callable[[str], None]
 
@@ -195,7 +196,7 @@ def _measured(
     detached = [p.detach() for p in params]
     if not m.uses_train:
         inp = MeasureInput(detached, None, None, probe, cfg, model)
-        return _checked(m, m.fn(inp), size).tolist()
+        return _checked(m, _fitted(m, inp), size).tolist()
     x, y = train
     k = cfg.sharpness_n
     out = torch.zeros(size, dtype=torch.float64, device=x.device)
@@ -203,9 +204,19 @@ def _measured(
         first = slice(None, k) if rows is None else rows[:k]
         labels = y[torch.tensor(members, device=y.device), :k] if y.dim() == 2 else y[first]
         inp = MeasureInput(take(detached, members), x[first], labels, probe, cfg, model)
-        value = _checked(m, m.fn(inp), len(members))
+        value = _checked(m, _fitted(m, inp), len(members))
         out[torch.tensor(members, device=x.device)] = value.to(out)
     return out.tolist()
+
+
+def _fitted(m: Measure, inp: MeasureInput) -> Any:
+    """``m.fn(inp)`` at the threads the load leaves, where that changes no bit of its value
+    (:func:`suite.train.threads.fitting_load`: sharpness is ~2,500 small passes, each of which
+    would wait for a thread on a busy core)."""
+    key = signature(
+        "measure", m.name, inp.params, inp.train_x, inp.train_y, inp.probe, inp.settings
+    )
+    return fitting_load(key, lambda: m.fn(inp), inp.probe.device)
 
 
 def _checked(m: Measure, value: Tensor, members: int) -> Tensor:

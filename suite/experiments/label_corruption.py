@@ -30,6 +30,7 @@ from suite.train.engine import Member, Params, Subsets, derive_seed, take
 from suite.train.evaluation import evaluate
 from suite.train.frames import ExperimentResult
 from suite.train.seeds import SeedSet
+from suite.train.threads import for_copies
 from suite.train.training import train
 
 COLUMNS = [
@@ -108,15 +109,16 @@ def run_label_corruption(
         # only the runs still training are checked (a measured run's row is final)
         perfect = []
         if pending:
-            _, train_acc = evaluate(
-                take(params, pending), x, labels[pending], subsets=subsets.select(pending)
-            )
+            with for_copies(x.device):
+                stack, own = take(params, pending), labels[pending]
+            _, train_acc = evaluate(stack, x, own, subsets=subsets.select(pending))
             perfect = (train_acc == 1.0).tolist()  # one transfer to the host, not one per run
         fitted = [i for i, fit in zip(pending, perfect, strict=True) if fit]
         final = epoch == cfg.epochs
         measured = pending if final else fitted
         if measured:
-            sub = [p.detach()[measured] for p in params]
+            with for_copies(x.device):
+                sub = [p.detach()[measured] for p in params]
             keys = [
                 {
                     "member": i,

@@ -7,6 +7,8 @@ run as one GEMM per chunk of images.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor
@@ -21,6 +23,7 @@ from suite.train.engine import (
     training_sets,
 )
 from suite.train.models import Model, as_model, is_mlp
+from suite.train.threads import fitting_load, for_copies, signature
 
 
 @torch.no_grad()
@@ -37,18 +40,65 @@ def evaluate(
     With ``subsets``, each member on its own training set (members that share one are
     evaluated together; ``y`` as in :class:`Subsets`). ``model``: the stack's model (the MLP
     by default, evaluated at its members' own widths; any other in its evaluation mode).
+    Beside a busy core it runs at the threads the load leaves, where that changes no bit
+    (:func:`suite.train.threads.fitting_load`).
     """
     m = params[0].shape[0]
-    run = _evaluate if is_mlp(model) else _evaluating(as_model(model))
+    run = _fitted(_evaluate if is_mlp(model) else _evaluating(as_model(model)), model)
     if subsets is None:
         return run(params, x, y, None, chunk)
     loss = torch.zeros(m, dtype=torch.float64, device=x.device)
     accuracy = torch.zeros(m, dtype=torch.float64, device=x.device)
     for members, rows in training_sets(subsets, m):
-        index = torch.tensor(members, device=x.device)
-        labels = y[index] if y.dim() == 2 else y[rows]
-        loss[index], accuracy[index] = run(take(params, members), x, labels, rows, chunk)
+        with for_copies(x.device):
+            index = torch.tensor(members, device=x.device)
+            labels = y[index] if y.dim() == 2 else y[rows]
+            part = take(params, members)
+        loss[index], accuracy[index] = run(part, x, labels, rows, chunk)
     return loss, accuracy
+
+
+def _fitted(
+    run: Callable[[Params, Tensor, Tensor, Tensor | None, int], tuple[Tensor, Tensor]],
+    model: Model | str,
+) -> Callable[[Params, Tensor, Tensor, Tensor | None, int], tuple[Tensor, Tensor]]:
+    """``run`` at the threads the load leaves, where that changes no bit
+    (:func:`suite.train.threads.fitting_load`), checked once per shape of one training set's
+    evaluation."""
+
+    def fitted(
+        params: Params, x: Tensor, y: Tensor, rows: Tensor | None, chunk: int
+    ) -> tuple[Tensor, Tensor]:
+        key = signature("evaluate", params, x, y, rows, chunk, model)
+        pieces = _end_chunks(x, y, rows, chunk)
+
+        def probe() -> list[tuple[Tensor, Tensor]]:
+            return [run(params, *piece, chunk) for piece in pieces or []]
+
+        whole = lambda: run(params, x, y, rows, chunk)  # noqa: E731
+        return fitting_load(key, whole, x.device, probe if pieces else None)
+
+    return fitted
+
+
+def _end_chunks(
+    x: Tensor, y: Tensor, rows: Tensor | None, chunk: int
+) -> list[tuple[Tensor, Tensor, Tensor | None]] | None:
+    """The first chunk of a set and its short last one, if any, as (x, y, rows) for a run:
+    every shape an evaluation of the whole set computes, at a fraction of its cost; None when
+    those are the whole set."""
+    n = x.shape[0] if rows is None else rows.shape[0]
+    if n <= 2 * chunk and (n <= chunk or n % chunk):
+        return None
+    starts = [0] if n % chunk == 0 else [0, n - n % chunk]
+    pieces = []
+    for start in starts:
+        part = slice(start, min(start + chunk, n))
+        if rows is None:
+            pieces.append((x[part], y[..., part], None))
+        else:
+            pieces.append((x, y[..., part], rows[part]))
+    return pieces
 
 
 def _evaluating(model: Model):

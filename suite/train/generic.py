@@ -29,6 +29,7 @@ from torch import Tensor
 from suite.train.engine import BatchSchedule, Member, Params, Subsets, derive_seed, take_rows
 from suite.train.models import GLOBAL_RNG
 from suite.train.steps import AdamState, fused_adam
+from suite.train.threads import ThreadPolicy, policy_for
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -102,6 +103,20 @@ def train_generic(
         n = x.shape[0] if subsets is None else subsets.n
         schedule = BatchSchedule(members, n, batch_size, device, subsets)
         step = GenericStep(model, initial, x, y, schedule, lr)
+        units = len(schedule.generators)
+        shapes = [(units, b) for b in sorted({batch_size, n % batch_size} - {0}, reverse=True)]
+
+        def probe() -> Params:
+            """Steps of a fresh stepper from the initialization on fixed batches, dropout
+            drawn from a fixed seed: what the thread policy compares across counts."""
+            with torch.random.fork_rng(devices=devices):
+                torch.manual_seed(0)
+                fresh = GenericStep(model, initial, x, y, schedule, lr)
+                generator = torch.Generator().manual_seed(0)
+                for shape in shapes:
+                    fresh(torch.randint(0, n, shape, generator=generator).to(device))
+                return fresh.params
+
         return _loop(
             step,
             schedule,
@@ -113,6 +128,7 @@ def train_generic(
             checkpoint_every,
             [] if carry is None else carry,
             devices,
+            policy_for(device, "eager", probe),
         )
 
 
@@ -127,6 +143,7 @@ def _loop(
     checkpoint_every: int | None,
     carry: list[Any],
     devices: list[int],
+    threads: ThreadPolicy,
 ) -> Params:
     every = checkpoint_every or max(1, epochs // 20)
     state = checkpoint.load() if checkpoint is not None else None
@@ -160,11 +177,13 @@ def _loop(
     if start == 0 and on_epoch is not None:
         on_epoch(0, current())
     for epoch in range(start + 1, epochs + 1):
-        for idx in schedule.epoch():
-            step(idx)
+        hooked = on_epoch is not None and (epoch % eval_every == 0 or epoch == epochs)
+        with threads.epoch():  # fewer threads beside busy cores, where no bit moves
+            for idx in schedule.epoch():
+                step(idx)
+            now = current() if hooked else []
         stop = False
-        if on_epoch is not None and (epoch % eval_every == 0 or epoch == epochs):
-            now = current()
+        if on_epoch is not None and hooked:
             said = on_epoch(epoch, now)
             if isinstance(said, bool) or said is None:
                 stop = bool(said)

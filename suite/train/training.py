@@ -188,10 +188,12 @@ def train(
     if start == 0 and on_epoch is not None:
         on_epoch(0, padded())
     for epoch in range(start + 1, epochs + 1):
-        live.run_epoch()
+        hooked = on_epoch is not None and (epoch % eval_every == 0 or epoch == epochs)
+        with live.threads.epoch():
+            live.run_epoch()
+            now = padded() if hooked else []
         stop = False
-        if on_epoch is not None and (epoch % eval_every == 0 or epoch == epochs):
-            now = padded()
+        if on_epoch is not None and hooked:
             said = on_epoch(epoch, now)
             if isinstance(said, bool) or said is None:
                 stop = bool(said)
@@ -270,12 +272,9 @@ class _Stack:
         )
 
     def run_epoch(self) -> None:
+        """One epoch, at the threads the caller set (``self.threads.epoch()``)."""
         self.feed.fill(self.schedule.draw())
-        self.threads.before_epoch()
-        try:
-            self.runner.run_epoch()
-        finally:
-            self.threads.after_epoch()
+        self.runner.run_epoch()
 
     def padded(self) -> Params:
         return self.plan.unpack([p.detach() for p in self.step.params])

@@ -344,3 +344,31 @@ def test_splits_keep_their_name_and_class_count_on_another_device():
     splits = synthetic_splits()
     moved = splits.to("meta")
     assert (moved.name, moved.classes) == ("synthetic", CLASSES)
+
+
+def test_under_load_a_dropout_stack_trains_on_fewer_threads_to_the_same_bits(monkeypatch):
+    from suite.train import threads
+
+    class Busy:
+        cpus, last = (0, 1), 1.0
+
+        def others(self) -> float:
+            return 1.0
+
+    x, y = data(dtype=torch.float32)
+    model = FuncModel(dropping, "drop")
+    saved = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        monkeypatch.setenv(threads.ENV, "0")
+        fixed = fit(model, members(3), x, y, epochs=3)
+        monkeypatch.setenv(threads.ENV, "1")
+        monkeypatch.setattr(threads, "shared_load", Busy)
+        seen: list[int] = []
+        real = torch.set_num_threads
+        monkeypatch.setattr(torch, "set_num_threads", lambda k: (seen.append(k), real(k)))
+        adapted = fit(model, members(3), x, y, epochs=3)
+    finally:
+        torch.set_num_threads(saved)
+    assert 1 in seen  # it trained on one thread, dropout masks and all
+    assert all(torch.equal(a, b) for a, b in zip(fixed, adapted, strict=True))
