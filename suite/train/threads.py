@@ -184,7 +184,8 @@ class ThreadPolicy:
             self.after_epoch()
 
     def after_epoch(self) -> None:
-        """Back to the configured count: evaluation and the caller run at it."""
+        """Back to the configured count: the hook and the caller run at it (evaluation and
+        measures through :func:`fitting_load`)."""
         if torch.get_num_threads() != self.configured:
             torch.set_num_threads(self.configured)
 

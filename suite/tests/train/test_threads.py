@@ -318,3 +318,27 @@ def test_a_probe_stands_in_for_the_computation_in_the_check(two_threads, fresh_c
 
     assert torch.equal(threads.fitting_load("k", fn, "cpu", probe), torch.zeros(2))
     assert probes == [2, 1] and len(calls) == 1  # the whole computation once
+
+
+def test_measures_under_load_give_the_idle_machines_rows(two_threads, fresh_checks, monkeypatch):
+    from types import SimpleNamespace
+
+    from suite.experiments.common import measure_generalization
+    from suite.train.engine import init_params
+
+    g = torch.Generator().manual_seed(2)
+    x, y = torch.rand(400, 784, generator=g), torch.randint(0, 10, (400,), generator=g)
+    members = [Member((32, 16), derive_seed("m", s), 0) for s in range(3)]
+    params = init_params(members, torch.device("cpu"))
+    cfg = SimpleNamespace(
+        sharpness_n=100, sharpness_eps=1e-3, sharpness_steps=3, sharpness_step=0.1
+    )
+    keys = [{"seed": s} for s in range(3)]
+    args = (params, (x, y), (x, y), x, cfg, keys, "test")
+    monkeypatch.setattr(threads, "shared_load", _Idle)
+    idle = measure_generalization(*args)
+    monkeypatch.setattr(threads, "shared_load", _Busy)
+    checked, fitted = measure_generalization(*args), measure_generalization(*args)
+    assert threads.same_bits(idle, checked) and threads.same_bits(idle, fitted)
+    measured = {key[1] for key in threads._FITTING if key[0] == "measure"}
+    assert {"sensitivity", "sharpness"} <= measured  # each measure went through the check
