@@ -15,9 +15,9 @@ from torch import Tensor
 from suite.measures.registry import Measure, MeasureInput, measure_names, registered
 from suite.train.engine import Params, Subsets, check_finite, take, training_sets
 from suite.train.evaluation import evaluate
+from suite.train.fitting import fitting_load, signature
 from suite.train.frames import ExperimentResult
 from suite.train.models import Model, as_model, is_mlp
-from suite.train.threads import fitting_load, signature
 
 Progress = Callable[[str], None]
 
@@ -211,10 +211,10 @@ def _measured(
 
 def _fitted(m: Measure, inp: MeasureInput) -> Any:
     """``m.fn(inp)`` at the threads the load leaves, where that changes no bit of its value
-    (:func:`suite.train.threads.fitting_load`: sharpness is ~2,500 small passes, each of which
+    (:func:`suite.train.fitting.fitting_load`: sharpness is ~2,500 small passes, each of which
     would wait for a thread on a busy core)."""
     key = signature(
-        "measure", m.name, inp.params, inp.train_x, inp.train_y, inp.probe, inp.settings
+        "measure", m.name, inp.params, inp.train_x, inp.train_y, inp.probe, inp.settings, inp.model
     )
     return fitting_load(key, lambda: m.fn(inp), inp.probe.device)
 

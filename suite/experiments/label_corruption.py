@@ -30,7 +30,7 @@ from suite.train.engine import Member, Params, Subsets, derive_seed, take
 from suite.train.evaluation import evaluate
 from suite.train.frames import ExperimentResult
 from suite.train.seeds import SeedSet
-from suite.train.threads import for_copies
+from suite.train.fitting import for_copies
 from suite.train.training import train
 
 COLUMNS = [

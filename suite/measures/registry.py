@@ -90,6 +90,12 @@ def register_measure(
     called once on the whole stack rather than once per training set. Registering a name again
     is an error unless with the same function and options (the same call again); a name
     must be a Python identifier that is not a column every run has already (``gap``, ``seed``).
+
+    ``fn`` must be a pure function of its input, apart from drawing from torch's global CPU
+    generator: beside a busy core it may run once per thread count to check that fewer threads
+    give the same bits (:func:`suite.train.fitting.fitting_load`), with that generator rewound
+    each time; other random state (numpy's, Python's, a generator of its own) would move once
+    per run and its later values would differ from an idle machine's.
     """
     if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
         raise ValueError(f"a measure's name must be a valid column name, got {name!r}")

@@ -8,6 +8,7 @@ run as one GEMM per chunk of images.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -22,8 +23,8 @@ from suite.train.engine import (
     take_rows,
     training_sets,
 )
+from suite.train.fitting import fitting_load, for_copies, signature
 from suite.train.models import Model, as_model, is_mlp
-from suite.train.threads import fitting_load, for_copies, signature
 
 
 @torch.no_grad()
@@ -41,10 +42,10 @@ def evaluate(
     evaluated together; ``y`` as in :class:`Subsets`). ``model``: the stack's model (the MLP
     by default, evaluated at its members' own widths; any other in its evaluation mode).
     Beside a busy core it runs at the threads the load leaves, where that changes no bit
-    (:func:`suite.train.threads.fitting_load`).
+    (:func:`suite.train.fitting.fitting_load`).
     """
     m = params[0].shape[0]
-    run = _fitted(_evaluate if is_mlp(model) else _evaluating(as_model(model)), model)
+    run = _fitted(_mlp if is_mlp(model) else _evaluating(as_model(model)))
     if subsets is None:
         return run(params, x, y, None, chunk)
     loss = torch.zeros(m, dtype=torch.float64, device=x.device)
@@ -58,27 +59,40 @@ def evaluate(
     return loss, accuracy
 
 
-def _fitted(
-    run: Callable[[Params, Tensor, Tensor, Tensor | None, int], tuple[Tensor, Tensor]],
-    model: Model | str,
-) -> Callable[[Params, Tensor, Tensor, Tensor | None, int], tuple[Tensor, Tensor]]:
-    """``run`` at the threads the load leaves, where that changes no bit
-    (:func:`suite.train.threads.fitting_load`), checked once per shape of one training set's
-    evaluation."""
+#: A run of one stack's evaluation on a set: (x, y, rows, chunk) -> (loss, accuracy)
+Run = Callable[[Tensor, Tensor, Tensor | None, int], tuple[Tensor, Tensor]]
+#: Prepares a stack's evaluation: (what sets its shapes, the run)
+Prepare = Callable[[Params], tuple[Any, Run]]
+
+
+def _fitted(prepare: Prepare) -> Callable[..., tuple[Tensor, Tensor]]:
+    """A stack's evaluation at the threads the load leaves, where that changes no bit
+    (:func:`suite.train.fitting.fitting_load`), checked once per shape of the evaluation: the
+    stack as it is computed (for the MLP, its members' live widths, which :func:`unpadded`
+    reads from the values) and the set."""
 
     def fitted(
         params: Params, x: Tensor, y: Tensor, rows: Tensor | None, chunk: int
     ) -> tuple[Tensor, Tensor]:
-        key = signature("evaluate", params, x, y, rows, chunk, model)
+        shapes, run = prepare(params)
+        key = signature("evaluate", shapes, x, y, rows, chunk)
         pieces = _end_chunks(x, y, rows, chunk)
 
         def probe() -> list[tuple[Tensor, Tensor]]:
-            return [run(params, *piece, chunk) for piece in pieces or []]
+            return [run(*piece, chunk) for piece in pieces or []]
 
-        whole = lambda: run(params, x, y, rows, chunk)  # noqa: E731
+        whole = lambda: run(x, y, rows, chunk)  # noqa: E731
         return fitting_load(key, whole, x.device, probe if pieces else None)
 
     return fitted
+
+
+def _mlp(params: Params) -> tuple[Any, Run]:
+    """The MLP's evaluation: at its members' own widths, which set its GEMMs' shapes."""
+    parts = unpadded(params)
+    m = params[0].shape[0]
+    shapes = [(len(index), part) for index, part in parts]
+    return shapes, lambda x, y, rows, chunk: _evaluate(parts, m, x, y, rows, chunk)
 
 
 def _end_chunks(
@@ -101,8 +115,11 @@ def _end_chunks(
     return pieces
 
 
-def _evaluating(model: Model):
+def _evaluating(model: Model) -> Prepare:
     """:func:`_evaluate` for a model other than the MLP: its forward in evaluation mode."""
+
+    def prepare(params: Params) -> tuple[Any, Run]:
+        return (params, model), lambda x, y, rows, chunk: run(params, x, y, rows, chunk)
 
     def run(
         params: Params, x: Tensor, y: Tensor, rows: Tensor | None, chunk: int
@@ -119,18 +136,22 @@ def _evaluating(model: Model):
             _add_scores(loss, correct, index, logits, y, part)
         return loss / n, correct / n
 
-    return run
+    return prepare
 
 
 def _evaluate(
-    params: Params, x: Tensor, y: Tensor, rows: Tensor | None, chunk: int
+    parts: list[tuple[Tensor, Params]],
+    m: int,
+    x: Tensor,
+    y: Tensor,
+    rows: Tensor | None,
+    chunk: int,
 ) -> tuple[Tensor, Tensor]:
-    """On ``x[rows]`` (all of ``x`` when None), gathered a chunk at a time; ``y`` by position."""
-    m = params[0].shape[0]
+    """The ``m`` members of a stack, as :func:`unpadded` parts, on ``x[rows]`` (all of ``x``
+    when None), gathered a chunk at a time; ``y`` by position."""
     n = x.shape[0] if rows is None else rows.shape[0]
     loss = torch.zeros(m, dtype=torch.float64, device=x.device)
     correct = torch.zeros(m, dtype=torch.float64, device=x.device)
-    parts = unpadded(params)
     # Every part's first layer side by side, (784, R): one GEMM per chunk for the whole stack.
     first = torch.cat([p[0].permute(1, 0, 2).reshape(p[0].shape[1], -1) for _, p in parts], 1)
     first_bias = torch.cat([p[1].reshape(-1) for _, p in parts])
@@ -138,7 +159,7 @@ def _evaluate(
     for start in range(0, n, chunk):
         xb = x[start : start + chunk] if rows is None else take_rows(x, rows[start : start + chunk])
         wide = torch.addmm(first_bias, xb, first)
-        if len(params) > 2:
+        if len(parts[0][1]) > 2:
             wide.relu_()  # here, while contiguous: on the parts' strided views it is ~10x slower
         for (index, part), h in zip(parts, wide.split(splits, 1), strict=True):
             h = h.view(xb.shape[0], len(index), -1).transpose(0, 1)

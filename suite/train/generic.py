@@ -110,7 +110,7 @@ def train_generic(
             """Steps of a fresh stepper from the initialization on fixed batches, dropout
             drawn from a fixed seed: what the thread policy compares across counts."""
             with torch.random.fork_rng(devices=devices):
-                torch.manual_seed(0)
+                torch.default_generator.manual_seed(0)  # the CPU generator's dropout only
                 fresh = GenericStep(model, initial, x, y, schedule, lr)
                 generator = torch.Generator().manual_seed(0)
                 for shape in shapes:

@@ -15,24 +15,19 @@ threads: on a 2-core EPYC, 784 x 60,000 x 21 differs between 2 and 3 threads, no
 choose (:func:`invariant_counts`: a full and a short step per count from the stack's
 initialization, taken the first time the load calls for fewer threads); otherwise the stack
 keeps the configured count. Evaluation and the measures between epochs go through
-:func:`fitting_load`: a pure computation runs at the threads the load leaves where, checked
-once per shape of its inputs, it gives bit for bit what it gives at the configured count.
+:func:`suite.train.fitting.fitting_load`, which does the same for a pure computation.
 ``GEN_ADAPTIVE_THREADS=0`` turns the policy off.
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import os
 import time
-from collections.abc import Callable, Hashable, Iterator, Sequence
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterator, Sequence
 
 import torch
 from torch import Tensor
-
-T = TypeVar("T")
 
 ENV = "GEN_ADAPTIVE_THREADS"
 #: the shortest window a look at the load averages over: shorter ones see scheduler noise
@@ -128,11 +123,11 @@ class ThreadPolicy:
     idle machine never pays for it.
 
     It trains on the cores others leave. Timing each count under load and keeping the faster
-    (as :func:`fitting_load` does for a computation it checks) was tried and measured worse: a
-    stack explores the stalling count for at least one epoch (the width sweep's are seconds
-    long, label corruption narrows to a new stack five times), and beside one busy core of two
-    the cores left were never slower for a stack by more than the exploration cost (README
-    "Speed").
+    (as :func:`suite.train.fitting.fitting_load` does for a computation it checks) was tried
+    and measured worse: a stack explores the stalling count for at least one epoch (the width
+    sweep's are seconds long, label corruption narrows to a new stack five times), and beside
+    one busy core of two the cores left were never slower for a stack by more than the
+    exploration cost (README "Speed").
     """
 
     def __init__(
@@ -185,7 +180,7 @@ class ThreadPolicy:
 
     def after_epoch(self) -> None:
         """Back to the configured count: the hook and the caller run at it (evaluation and
-        measures through :func:`fitting_load`)."""
+        measures through :func:`suite.train.fitting.fitting_load`)."""
         if torch.get_num_threads() != self.configured:
             torch.set_num_threads(self.configured)
 
@@ -212,138 +207,3 @@ def policy_for(
     return ThreadPolicy(
         choices(configured), shared_load(), lambda counts: invariant_counts(probe, counts)
     )
-
-
-#: per signature of a pure computation, the counts that gave the configured count's bits, with
-#: the seconds each took in the check (the fastest is used while the load lasts)
-_FITTING: dict[Hashable, dict[int, float]] = {}
-
-
-def signature(*parts: Any) -> Hashable:
-    """What decides how a computation splits across threads: the shapes and dtypes of its
-    tensors and its other arguments' plain values (an object that is neither stands for its
-    type, or its ``name``)."""
-
-    def sig(obj: Any) -> Hashable:
-        if isinstance(obj, Tensor):
-            return ("tensor", tuple(obj.shape), str(obj.dtype), str(obj.device))
-        if obj is None or isinstance(obj, int | float | str | bool | torch.device):
-            return obj
-        if isinstance(obj, list | tuple):
-            return tuple(sig(o) for o in obj)
-        if isinstance(obj, dict):
-            return tuple((k, sig(v)) for k, v in sorted(obj.items(), key=lambda kv: str(kv[0])))
-        if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-            fields = dataclasses.fields(obj)
-            return (type(obj).__name__, tuple(sig(getattr(obj, f.name)) for f in fields))
-        return (type(obj).__qualname__, getattr(obj, "name", None))
-
-    return tuple(sig(p) for p in parts)
-
-
-def same_bits(a: Any, b: Any) -> bool:
-    """Whether two results are the same to the bit: tensors by :func:`torch.equal` (and dtype),
-    containers element by element, floats by their value (NaN equals NaN)."""
-    if isinstance(a, Tensor) or isinstance(b, Tensor):
-        if not (isinstance(a, Tensor) and isinstance(b, Tensor)):
-            return False
-        if a.dtype != b.dtype or a.shape != b.shape:
-            return False
-        if not a.is_floating_point():
-            return bool(torch.equal(a, b))
-        nan = a.isnan()
-        return bool(torch.equal(nan, b.isnan())) and bool(torch.equal(a[~nan], b[~nan]))
-    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
-        return len(a) == len(b) and all(same_bits(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(same_bits(a[k], b[k]) for k in a)
-    if isinstance(a, float) and isinstance(b, float):
-        return a == b or (a != a and b != b)
-    return type(a) is type(b) and a == b
-
-
-def fitting_load(
-    key: Hashable,
-    fn: Callable[[], T],
-    device: torch.device | str = "cpu",
-    probe: Callable[[], Any] | None = None,
-) -> T:
-    """``fn()`` (a pure computation: an evaluation, a measure) at the threads the load leaves.
-
-    Beside a busy core, a computation of many parallel regions at the configured count waits a
-    scheduler slice at each region's barrier (the batch sweep's sharpness ascents: ~2,500
-    forward and backward passes). So where other processes hold cores, ``fn`` runs at fewer
-    threads, but only at counts where it gives bit for bit what it gives at the configured
-    count: the first time the load calls for fewer threads for a ``key`` (use
-    :func:`signature` of the inputs), ``fn`` (or ``probe``, a cheaper call of the same shapes:
-    an evaluation's first and last chunks) runs at every count, the global CPU generator
-    rewound each time (a measure that draws from it draws the same), and the counts whose
-    results match are kept for that key, with their times: while the load lasts, the fastest
-    of them runs: fewer threads for many small regions, the configured count for a few large
-    ones (interpolation's 153-model test evaluation beside a busy core: 2.1 s at 2 threads, 2.6 s
-    at one; the check times what it runs anyway). On an idle machine, on a GPU, at one configured thread or
-    with ``GEN_ADAPTIVE_THREADS=0``, it is just ``fn()``.
-    """
-    configured = torch.get_num_threads()
-    if torch.device(device).type != "cpu" or configured == 1 or not enabled():
-        return fn()
-    if _free(configured) >= configured:
-        return fn()
-    timed = _FITTING.get(key)
-    if timed is not None:
-        return _at(min(timed, key=timed.__getitem__), fn)
-    counts = sorted(choices(configured), reverse=True)
-    start = torch.get_rng_state()
-    results, seconds, after = [], [], None
-    for k in counts:
-        torch.set_rng_state(start)
-        began = time.perf_counter()
-        results.append(_at(k, fn if probe is None else probe))
-        seconds.append(time.perf_counter() - began)
-        after = torch.get_rng_state() if after is None else after
-    timed = {
-        k: t for k, r, t in zip(counts, results, seconds, strict=True) if same_bits(results[0], r)
-    }
-    _FITTING[key] = timed
-    if probe is None:
-        torch.set_rng_state(after)
-        return results[0]
-    torch.set_rng_state(start)
-    return _at(min(timed, key=timed.__getitem__), fn)
-
-
-def _free(configured: int) -> int:
-    """The threads the load leaves of ``configured`` (at least one)."""
-    load = shared_load()
-    return min(configured, max(1, len(load.cpus) - round(load.recent())))
-
-
-@contextlib.contextmanager
-def for_copies(device: torch.device | str = "cpu") -> Iterator[None]:
-    """A block of copies (gathers, clones, index selections) at the threads the load leaves.
-
-    A copy gives the same bits at any thread count, so it needs no check; at the configured
-    count beside a busy core each of its parallel regions waits a scheduler slice (label
-    corruption's per-epoch selection of the runs still training: ~6 ms a call)."""
-    configured = torch.get_num_threads()
-    if torch.device(device).type != "cpu" or configured == 1 or not enabled():
-        yield
-        return
-    free = _free(configured)
-    if free < configured:
-        torch.set_num_threads(free)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(configured)
-
-
-def _at(threads: int, fn: Callable[[], T]) -> T:
-    saved = torch.get_num_threads()
-    if threads == saved:
-        return fn()
-    torch.set_num_threads(threads)
-    try:
-        return fn()
-    finally:
-        torch.set_num_threads(saved)

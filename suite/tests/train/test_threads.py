@@ -9,7 +9,6 @@ import time
 
 import pytest
 import torch
-from torch import Tensor
 
 from suite.train import threads
 from suite.train.engine import Member, derive_seed
@@ -146,132 +145,6 @@ def test_the_compiled_engine_and_one_thread_are_left_alone(two_threads):
     assert threads.policy_for(torch.device("cpu"), "eager", probe).load is None
 
 
-class _Idle(_Busy):
-    def others(self) -> float:
-        return 0.0
-
-    def recent(self) -> float:
-        return 0.0
-
-
-@pytest.fixture
-def fresh_checks(monkeypatch):
-    """No signature checked yet, the policy on, and every thread count set recorded."""
-    monkeypatch.setattr(threads, "_FITTING", {})
-    monkeypatch.setenv(threads.ENV, "1")
-    seen: list[int] = []
-    real = torch.set_num_threads
-    monkeypatch.setattr(torch, "set_num_threads", lambda k: (seen.append(k), real(k)))
-    return seen
-
-
-def _threads_now() -> Tensor:
-    return torch.tensor([float(torch.get_num_threads())])
-
-
-def test_a_computation_on_an_idle_machine_runs_once_at_the_configured_count(
-    two_threads, fresh_checks, monkeypatch
-):
-    monkeypatch.setattr(threads, "shared_load", _Idle)
-    calls = []
-    got = threads.fitting_load("k", lambda: calls.append(torch.get_num_threads()) or 7)
-    assert got == 7 and calls == [2] and fresh_checks == []
-
-
-def _slow_at(count: int, calls: list[int]):
-    """A computation whose result is the same at any count and which takes 50 ms at ``count``."""
-
-    def fn() -> Tensor:
-        calls.append(torch.get_num_threads())
-        if torch.get_num_threads() == count:
-            time.sleep(0.05)
-        return torch.ones(3)
-
-    return fn
-
-
-def test_under_load_a_computation_that_keeps_its_bits_runs_at_its_fastest_count(
-    two_threads, fresh_checks, monkeypatch
-):
-    monkeypatch.setattr(threads, "shared_load", _Busy)
-    calls: list[int] = []
-    stalls_at_two = _slow_at(2, calls)
-    assert torch.equal(threads.fitting_load("k", stalls_at_two), torch.ones(3))
-    assert calls == [2, 1]  # checked once: the configured count, then one thread
-    threads.fitting_load("k", stalls_at_two)
-    assert calls == [2, 1, 1]  # from then on at one thread, the faster
-    assert torch.get_num_threads() == 2  # and the configured count given back
-    calls.clear()
-    slow_alone = _slow_at(1, calls)
-    threads.fitting_load("k2", slow_alone)
-    threads.fitting_load("k2", slow_alone)
-    assert calls == [2, 1, 2]  # one thread is slower here: the configured count stays
-
-
-def test_under_load_a_computation_whose_bits_depend_on_threads_keeps_the_configured_count(
-    two_threads, fresh_checks, monkeypatch
-):
-    monkeypatch.setattr(threads, "shared_load", _Busy)
-    assert threads.fitting_load("k", _threads_now).item() == 2.0  # the configured count's result
-    assert threads.fitting_load("k", _threads_now).item() == 2.0
-    assert threads.fitting_load("other", _threads_now).item() == 2.0  # each signature checked
-
-
-def test_the_check_leaves_the_global_generator_where_one_call_would(
-    two_threads, fresh_checks, monkeypatch
-):
-    monkeypatch.setattr(threads, "shared_load", _Busy)
-    torch.manual_seed(5)
-    alone = torch.rand(4)
-    after_alone = torch.rand(1)
-    torch.manual_seed(5)
-    checked = threads.fitting_load("draws", lambda: torch.rand(4))
-    assert torch.equal(checked, alone)
-    assert torch.equal(torch.rand(1), after_alone)
-
-
-def test_evaluation_under_load_gives_the_idle_machines_bits_on_fewer_threads(
-    two_threads, fresh_checks, monkeypatch
-):
-    from suite.train.engine import init_params
-    from suite.train.evaluation import evaluate
-
-    g = torch.Generator().manual_seed(1)
-    x, y = torch.rand(3000, 784, generator=g), torch.randint(0, 10, (3000,), generator=g)
-    members = [Member((64, 32), derive_seed("e", s), 0) for s in range(4)]
-    params = init_params(members, torch.device("cpu"))
-    monkeypatch.setattr(threads, "shared_load", _Idle)
-    idle = evaluate(params, x, y, chunk=1000)
-    monkeypatch.setattr(threads, "shared_load", _Busy)
-    for _ in range(2):
-        busy = evaluate(params, x, y, chunk=1000)
-        assert all(torch.equal(a, b) for a, b in zip(idle, busy, strict=True))
-    assert 1 in fresh_checks  # the check ran its first chunk at one thread
-    assert next(iter(threads._FITTING.values())).keys() == {1, 2}  # the same bits at both
-
-
-def test_a_signature_is_shapes_and_plain_values_not_tensor_values():
-    a = threads.signature("f", [torch.zeros(2, 3)], 5, None)
-    assert a == threads.signature("f", [torch.ones(2, 3)], 5, None)
-    assert a != threads.signature("f", [torch.zeros(3, 2)], 5, None)
-    assert a != threads.signature("f", [torch.zeros(2, 3)], 6, None)
-
-
-@pytest.mark.parametrize(
-    ("a", "b", "same"),
-    [
-        (torch.tensor([1.0, float("nan")]), torch.tensor([1.0, float("nan")]), True),
-        (torch.tensor([1.0, 2.0]), torch.tensor([1.0, 2.0 + 2**-22]), False),
-        (torch.tensor([1.0]), torch.tensor([1.0], dtype=torch.float64), False),
-        ([{"a": 1.0, "b": float("nan")}], [{"a": 1.0, "b": float("nan")}], True),
-        ([1.0, 2.0], [1.0, 2.5], False),
-        ((torch.ones(2), 3), (torch.ones(2), 3), True),
-    ],
-)
-def test_same_bits(a, b, same):
-    assert threads.same_bits(a, b) is same
-
-
 class _Quiet(_Busy):
     """A load whose window is still open (others() says nothing) after one that saw a core
     taken."""
@@ -280,65 +153,10 @@ class _Quiet(_Busy):
         return None
 
 
-def test_a_stack_starts_from_the_last_windows_load(two_threads, fresh_checks):
+def test_a_stack_starts_from_the_last_windows_load(two_threads, monkeypatch):
+    monkeypatch.setenv(threads.ENV, "1")
     policy = ThreadPolicy([1, 2], load=_Quiet(), verify=lambda counts: counts)
     policy.before_epoch()
     assert torch.get_num_threads() == 1  # not the configured 2 until a window of its own
     policy.after_epoch()
     assert torch.get_num_threads() == 2
-
-
-def test_copies_under_load_run_on_the_threads_left_and_give_the_count_back(
-    two_threads, fresh_checks, monkeypatch
-):
-    monkeypatch.setattr(threads, "shared_load", _Busy)
-    with threads.for_copies():
-        inside = torch.get_num_threads()
-    assert inside == 1 and torch.get_num_threads() == 2
-    monkeypatch.setattr(threads, "shared_load", _Idle)
-    with threads.for_copies():
-        assert torch.get_num_threads() == 2
-    monkeypatch.setenv(threads.ENV, "0")
-    monkeypatch.setattr(threads, "shared_load", _Busy)
-    with threads.for_copies():
-        assert torch.get_num_threads() == 2  # the policy off: left alone
-
-
-def test_a_probe_stands_in_for_the_computation_in_the_check(two_threads, fresh_checks, monkeypatch):
-    monkeypatch.setattr(threads, "shared_load", _Busy)
-    probes, calls = [], []
-
-    def probe():
-        probes.append(torch.get_num_threads())
-        return torch.ones(2)
-
-    def fn():
-        calls.append(torch.get_num_threads())
-        return torch.zeros(2)
-
-    assert torch.equal(threads.fitting_load("k", fn, "cpu", probe), torch.zeros(2))
-    assert probes == [2, 1] and len(calls) == 1  # the whole computation once
-
-
-def test_measures_under_load_give_the_idle_machines_rows(two_threads, fresh_checks, monkeypatch):
-    from types import SimpleNamespace
-
-    from suite.experiments.common import measure_generalization
-    from suite.train.engine import init_params
-
-    g = torch.Generator().manual_seed(2)
-    x, y = torch.rand(400, 784, generator=g), torch.randint(0, 10, (400,), generator=g)
-    members = [Member((32, 16), derive_seed("m", s), 0) for s in range(3)]
-    params = init_params(members, torch.device("cpu"))
-    cfg = SimpleNamespace(
-        sharpness_n=100, sharpness_eps=1e-3, sharpness_steps=3, sharpness_step=0.1
-    )
-    keys = [{"seed": s} for s in range(3)]
-    args = (params, (x, y), (x, y), x, cfg, keys, "test")
-    monkeypatch.setattr(threads, "shared_load", _Idle)
-    idle = measure_generalization(*args)
-    monkeypatch.setattr(threads, "shared_load", _Busy)
-    checked, fitted = measure_generalization(*args), measure_generalization(*args)
-    assert threads.same_bits(idle, checked) and threads.same_bits(idle, fitted)
-    measured = {key[1] for key in threads._FITTING if key[0] == "measure"}
-    assert {"sensitivity", "sharpness"} <= measured  # each measure went through the check
