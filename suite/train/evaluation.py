@@ -74,7 +74,8 @@ def _fitted(prepare: Prepare) -> Callable[..., tuple[Tensor, Tensor]]:
     def fitted(
         params: Params, x: Tensor, y: Tensor, rows: Tensor | None, chunk: int
     ) -> tuple[Tensor, Tensor]:
-        shapes, run = prepare(params)
+        with for_copies(x.device):  # comparisons, counts and copies: exact at any count
+            shapes, run = prepare(params)
         key = signature("evaluate", shapes, x, y, rows, chunk)
         pieces = _end_chunks(x, y, rows, chunk)
 
