@@ -114,10 +114,11 @@ def fitting_load(
     the same shapes: an evaluation's first and last chunks) runs at every count of
     :func:`suite.train.threads.choices`, the global CPU generator rewound each time, and the
     counts whose results match the configured count's are kept for the key with their times.
-    While the load lasts, the fastest of them runs: fewer threads for many small regions, the
-    configured count for a few large ones (interpolation's 153-model test evaluation beside a
-    busy core: 2.1 s at 2 threads, 2.6 s at one, whose two threads get more of the machine
-    than one). A count at which ``fn`` raises is not kept.
+    While the load lasts, the largest of them that fits the cores left runs, unless a larger
+    one ran clearly faster in the check (:func:`_choose`): fewer threads for many small
+    regions, the configured count for a few large ones (interpolation's 153-model test
+    evaluation beside a busy core: 2.1 s at 2 threads, 2.6 s at one; its two threads get more
+    of the machine than one). A count at which ``fn`` raises is not kept.
 
     ``fn`` must be pure apart from drawing from the global CPU generator: a computation that
     moves other random state (numpy's, Python's, its own generator's) would move it once per
@@ -130,7 +131,7 @@ def fitting_load(
         return fn()
     timed = _FITTING.get((configured, key))
     if timed is not None:
-        return _at(min(timed, key=timed.__getitem__), fn)
+        return _at(_choose(timed, _free(configured), configured), fn)
     run = fn if probe is None else probe
     start = torch.get_rng_state()
     began = time.perf_counter()
@@ -156,7 +157,7 @@ def fitting_load(
         torch.set_rng_state(after)
         return reference
     torch.set_rng_state(start)
-    return _at(min(timed, key=timed.__getitem__), fn)
+    return _at(_choose(timed, _free(configured), configured), fn)
 
 
 @contextlib.contextmanager
@@ -177,6 +178,25 @@ def for_copies(device: torch.device | str = "cpu") -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(configured)
+
+
+#: the configured count is kept under load only where its check ran this much faster than the
+#: cores left, and for long enough to tell: a check of a few milliseconds is one sample of a
+#: scheduler's timing, and a stall at every region is what fewer threads avoid
+CLEARLY_FASTER = 0.85
+LONG_ENOUGH_S = 0.05
+
+
+def _choose(timed: dict[int, float], free: int, configured: int) -> int:
+    """The count to run at under load: the largest verified count that fits the cores left,
+    unless a larger verified count ran clearly faster in the check."""
+    fits = max([k for k in timed if k <= free] or [configured])
+    faster = [
+        k
+        for k in timed
+        if k > fits and timed[fits] >= LONG_ENOUGH_S and timed[k] < CLEARLY_FASTER * timed[fits]
+    ]
+    return min(faster, key=timed.__getitem__) if faster else fits
 
 
 def _free(configured: int) -> int:

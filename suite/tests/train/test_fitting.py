@@ -69,12 +69,12 @@ def test_a_computation_on_an_idle_machine_runs_once_at_the_configured_count(
 
 
 def _slow_at(count: int, calls: list[int]):
-    """A computation whose result is the same at any count and which takes 50 ms at ``count``."""
+    """A computation whose result is the same at any count and which takes 100 ms at ``count``."""
 
     def fn() -> Tensor:
         calls.append(torch.get_num_threads())
         if torch.get_num_threads() == count:
-            time.sleep(0.05)
+            time.sleep(0.1)
         return torch.ones(3)
 
     return fn
@@ -328,3 +328,16 @@ def test_evaluation_on_subsets_with_a_short_last_chunk_gives_the_idle_bits(
     monkeypatch.setattr(threads, "shared_load", _Busy)
     for _ in range(2):
         assert fitting.same_bits(idle, evaluate(params, x, y, chunk=1000, subsets=subsets))
+
+
+@pytest.mark.parametrize(
+    ("timed", "kept"),
+    [
+        ({2: 0.001, 1: 0.002}, 1),  # milliseconds: one sample of the scheduler, the cores left
+        ({2: 2.1, 1: 2.6}, 2),  # long and clearly faster: the configured count
+        ({2: 0.95, 1: 1.0}, 1),  # long but within noise: the cores left
+        ({2: 0.01}, 2),  # only the configured count gives its bits
+    ],
+)
+def test_the_count_kept_under_load(timed, kept):
+    assert fitting._choose(timed, free=1, configured=2) == kept
