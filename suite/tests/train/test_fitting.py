@@ -11,37 +11,9 @@ import pytest
 import torch
 from torch import Tensor
 
+from suite.tests.train.loads import BusyLoad, IdleLoad
 from suite.train import fitting, threads
 from suite.train.engine import Member, derive_seed
-
-
-@pytest.fixture
-def two_threads():
-    saved = torch.get_num_threads()
-    torch.set_num_threads(2)
-    yield
-    torch.set_num_threads(saved)
-
-
-class _Busy:
-    """A load on two cores that always says one of them is taken."""
-
-    cpus = (0, 1)
-    last = 1.0
-
-    def others(self) -> float:
-        return 1.0
-
-    def recent(self) -> float:
-        return 1.0
-
-
-class _Idle(_Busy):
-    def others(self) -> float:
-        return 0.0
-
-    def recent(self) -> float:
-        return 0.0
 
 
 @pytest.fixture
@@ -62,7 +34,7 @@ def _threads_now() -> Tensor:
 def test_a_computation_on_an_idle_machine_runs_once_at_the_configured_count(
     two_threads, fresh_checks, monkeypatch
 ):
-    monkeypatch.setattr(threads, "shared_load", _Idle)
+    monkeypatch.setattr(threads, "shared_load", IdleLoad)
     calls = []
     got = fitting.fitting_load("k", lambda: calls.append(torch.get_num_threads()) or 7)
     assert got == 7 and calls == [2] and fresh_checks == []
@@ -83,7 +55,7 @@ def _slow_at(count: int, calls: list[int]):
 def test_under_load_a_computation_that_keeps_its_bits_runs_at_its_fastest_count(
     two_threads, fresh_checks, monkeypatch
 ):
-    monkeypatch.setattr(threads, "shared_load", _Busy)
+    monkeypatch.setattr(threads, "shared_load", BusyLoad)
     calls: list[int] = []
     stalls_at_two = _slow_at(2, calls)
     assert torch.equal(fitting.fitting_load("k", stalls_at_two), torch.ones(3))
@@ -101,42 +73,51 @@ def test_under_load_a_computation_that_keeps_its_bits_runs_at_its_fastest_count(
 def test_under_load_a_computation_whose_bits_depend_on_threads_keeps_the_configured_count(
     two_threads, fresh_checks, monkeypatch
 ):
-    monkeypatch.setattr(threads, "shared_load", _Busy)
+    monkeypatch.setattr(threads, "shared_load", BusyLoad)
     assert fitting.fitting_load("k", _threads_now).item() == 2.0  # the configured count's result
     assert fitting.fitting_load("k", _threads_now).item() == 2.0
     assert fitting.fitting_load("other", _threads_now).item() == 2.0  # each signature checked
 
 
+@pytest.mark.parametrize("probe", [None, lambda: torch.rand(2)], ids=["the call", "a probe"])
 def test_the_check_leaves_the_global_generator_where_one_call_would(
-    two_threads, fresh_checks, monkeypatch
+    two_threads, fresh_checks, monkeypatch, probe
 ):
-    monkeypatch.setattr(threads, "shared_load", _Busy)
+    monkeypatch.setattr(threads, "shared_load", BusyLoad)
     torch.manual_seed(5)
     alone = torch.rand(4)
     after_alone = torch.rand(1)
     torch.manual_seed(5)
-    checked = fitting.fitting_load("draws", lambda: torch.rand(4))
+    checked = fitting.fitting_load("draws", lambda: torch.rand(4), "cpu", probe)
     assert torch.equal(checked, alone)
     assert torch.equal(torch.rand(1), after_alone)
 
 
-def test_evaluation_under_load_gives_the_idle_machines_bits_on_fewer_threads(
-    two_threads, fresh_checks, monkeypatch
+@pytest.mark.parametrize(
+    ("n", "subsets"),
+    [(3000, False), (4000, True)],
+    ids=["whole set, chunks of 1000", "subsets of 3500: a short last chunk"],
+)
+def test_evaluation_under_load_gives_the_idle_machines_bits(
+    two_threads, fresh_checks, monkeypatch, n, subsets
 ):
-    from suite.train.engine import init_params
+    from suite.train.engine import Subsets, init_params
     from suite.train.evaluation import evaluate
 
     g = torch.Generator().manual_seed(1)
-    x, y = torch.rand(3000, 784, generator=g), torch.randint(0, 10, (3000,), generator=g)
+    x, y = torch.rand(n, 784, generator=g), torch.randint(0, 10, (n,), generator=g)
     members = [Member((64, 32), derive_seed("e", s), 0) for s in range(4)]
     params = init_params(members, torch.device("cpu"))
-    monkeypatch.setattr(threads, "shared_load", _Idle)
-    idle = evaluate(params, x, y, chunk=1000)
-    monkeypatch.setattr(threads, "shared_load", _Busy)
+    sets = None
+    if subsets:
+        table = torch.stack([torch.randperm(n, generator=g)[:3500] for _ in range(2)])
+        sets = Subsets(table, (0, 1, 0, 1))
+    monkeypatch.setattr(threads, "shared_load", IdleLoad)
+    idle = evaluate(params, x, y, chunk=1000, subsets=sets)
+    monkeypatch.setattr(threads, "shared_load", BusyLoad)
     for _ in range(2):
-        busy = evaluate(params, x, y, chunk=1000)
-        assert all(torch.equal(a, b) for a, b in zip(idle, busy, strict=True))
-    assert 1 in fresh_checks  # the check ran its first chunk at one thread
+        assert fitting.same_bits(idle, evaluate(params, x, y, chunk=1000, subsets=sets))
+    assert 1 in fresh_checks  # the check ran its end chunks at one thread
     assert next(iter(fitting._FITTING.values())).keys() == {1, 2}  # the same bits at both
 
 
@@ -169,21 +150,21 @@ def test_same_bits(a, b, same):
 def test_copies_under_load_run_on_the_threads_left_and_give_the_count_back(
     two_threads, fresh_checks, monkeypatch
 ):
-    monkeypatch.setattr(threads, "shared_load", _Busy)
+    monkeypatch.setattr(threads, "shared_load", BusyLoad)
     with fitting.for_copies():
         inside = torch.get_num_threads()
     assert inside == 1 and torch.get_num_threads() == 2
-    monkeypatch.setattr(threads, "shared_load", _Idle)
+    monkeypatch.setattr(threads, "shared_load", IdleLoad)
     with fitting.for_copies():
         assert torch.get_num_threads() == 2
     monkeypatch.setenv(threads.ENV, "0")
-    monkeypatch.setattr(threads, "shared_load", _Busy)
+    monkeypatch.setattr(threads, "shared_load", BusyLoad)
     with fitting.for_copies():
         assert torch.get_num_threads() == 2  # the policy off: left alone
 
 
 def test_a_probe_stands_in_for_the_computation_in_the_check(two_threads, fresh_checks, monkeypatch):
-    monkeypatch.setattr(threads, "shared_load", _Busy)
+    monkeypatch.setattr(threads, "shared_load", BusyLoad)
     probes, calls = [], []
 
     def probe():
@@ -210,9 +191,9 @@ def test_measures_under_load_give_the_idle_machines_rows(two_threads, fresh_chec
     cfg = _Sharpness()
     keys = [{"seed": s} for s in range(3)]
     args = (params, (x, y), (x, y), x, cfg, keys, "test")
-    monkeypatch.setattr(threads, "shared_load", _Idle)
+    monkeypatch.setattr(threads, "shared_load", IdleLoad)
     idle = measure_generalization(*args)
-    monkeypatch.setattr(threads, "shared_load", _Busy)
+    monkeypatch.setattr(threads, "shared_load", BusyLoad)
     checked, fitted = measure_generalization(*args), measure_generalization(*args)
     assert fitting.same_bits(idle, checked) and fitting.same_bits(idle, fitted)
     measured = {sig[1] for _, sig in fitting._FITTING if sig[0] == "measure"}
@@ -228,7 +209,7 @@ class _Sharpness:
 
 
 def test_a_count_at_which_the_computation_fails_is_not_used(two_threads, fresh_checks, monkeypatch):
-    monkeypatch.setattr(threads, "shared_load", _Busy)
+    monkeypatch.setattr(threads, "shared_load", BusyLoad)
 
     def fails_alone() -> Tensor:
         if torch.get_num_threads() == 1:
@@ -240,20 +221,8 @@ def test_a_count_at_which_the_computation_fails_is_not_used(two_threads, fresh_c
     assert list(fitting._FITTING.values()) == [{2: pytest.approx(0.0, abs=1.0)}]
 
 
-def test_the_probe_path_leaves_the_generator_where_one_call_would(
-    two_threads, fresh_checks, monkeypatch
-):
-    monkeypatch.setattr(threads, "shared_load", _Busy)
-    torch.manual_seed(7)
-    alone = torch.rand(3)
-    after_alone = torch.rand(1)
-    torch.manual_seed(7)
-    got = fitting.fitting_load("p", lambda: torch.rand(3), "cpu", lambda: torch.rand(2))
-    assert torch.equal(got, alone) and torch.equal(torch.rand(1), after_alone)
-
-
 def test_the_configured_count_is_part_of_what_was_checked(fresh_checks, monkeypatch):
-    monkeypatch.setattr(threads, "shared_load", _Busy)
+    monkeypatch.setattr(threads, "shared_load", BusyLoad)
     saved = torch.get_num_threads()
     try:
         for count in (2, 3):
@@ -305,29 +274,10 @@ def test_stacks_of_one_padded_shape_but_other_live_widths_are_checked_apart(
     wide = init_params([Member((64,), 1, 0), Member((32,), 2, 0)], torch.device("cpu"))
     wider = init_params([Member((64,), 1, 0), Member((48,), 2, 0)], torch.device("cpu"))
     assert [p.shape for p in wide] == [p.shape for p in wider]
-    monkeypatch.setattr(threads, "shared_load", _Busy)
+    monkeypatch.setattr(threads, "shared_load", BusyLoad)
     evaluate(wide, x, y)
     evaluate(wider, x, y)
     assert len(fitting._FITTING) == 2
-
-
-def test_evaluation_on_subsets_with_a_short_last_chunk_gives_the_idle_bits(
-    two_threads, fresh_checks, monkeypatch
-):
-    from suite.train.engine import Subsets, init_params
-    from suite.train.evaluation import evaluate
-
-    g = torch.Generator().manual_seed(4)
-    x, y = torch.rand(4000, 784, generator=g), torch.randint(0, 10, (4000,), generator=g)
-    members = [Member((32, 16), derive_seed("s", s), 0) for s in range(4)]
-    params = init_params(members, torch.device("cpu"))
-    table = torch.stack([torch.randperm(4000, generator=g)[:3500] for _ in range(2)])
-    subsets = Subsets(table, (0, 1, 0, 1))
-    monkeypatch.setattr(threads, "shared_load", _Idle)
-    idle = evaluate(params, x, y, chunk=1000, subsets=subsets)
-    monkeypatch.setattr(threads, "shared_load", _Busy)
-    for _ in range(2):
-        assert fitting.same_bits(idle, evaluate(params, x, y, chunk=1000, subsets=subsets))
 
 
 @pytest.mark.parametrize(

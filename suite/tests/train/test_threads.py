@@ -10,18 +10,11 @@ import time
 import pytest
 import torch
 
+from suite.tests.train.loads import BusyLoad
 from suite.train import threads
 from suite.train.engine import Member, derive_seed
 from suite.train.threads import CpuLoad, ThreadPolicy, choices, invariant_counts
 from suite.train.training import train
-
-
-@pytest.fixture
-def two_threads():
-    saved = torch.get_num_threads()
-    torch.set_num_threads(2)
-    yield
-    torch.set_num_threads(saved)
 
 
 @pytest.mark.parametrize(
@@ -102,31 +95,20 @@ def test_a_busy_process_is_seen():
         loop.wait()
 
 
-class _Busy:
-    """A load on two cores that always says one of them is taken."""
-
-    cpus = (0, 1)
-    last = 1.0
-
-    def others(self) -> float:
-        return 1.0
-
-    def recent(self) -> float:
-        return 1.0
-
-
 def _train(members, x, y, batch_size=50):
     return train(members, x, y, batch_size=batch_size, lr=3e-3, epochs=3)
 
 
-def test_under_load_a_stack_trains_on_fewer_threads_to_the_same_bits(two_threads, monkeypatch):
+def test_under_load_a_stack_trains_on_fewer_threads_to_the_same_bits(
+    two_threads, busy_load, monkeypatch
+):
     g = torch.Generator().manual_seed(0)
     x, y = torch.rand(230, 784, generator=g), torch.randint(0, 10, (230,), generator=g)
     members = [Member((16, 8), derive_seed("t", s), derive_seed("t/d", s)) for s in range(3)]
     monkeypatch.setenv(threads.ENV, "0")
     fixed = _train(members, x, y)
     monkeypatch.setenv(threads.ENV, "1")
-    monkeypatch.setattr(threads, "shared_load", _Busy)
+    monkeypatch.setattr(threads, "shared_load", busy_load)
     seen = []
     real = torch.set_num_threads
     monkeypatch.setattr(torch, "set_num_threads", lambda k: (seen.append(k), real(k)))
@@ -145,7 +127,7 @@ def test_the_compiled_engine_and_one_thread_are_left_alone(two_threads):
     assert threads.policy_for(torch.device("cpu"), "eager", probe).load is None
 
 
-class _Quiet(_Busy):
+class _Quiet(BusyLoad):
     """A load whose window is still open (others() says nothing) after one that saw a core
     taken."""
 
