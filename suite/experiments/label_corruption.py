@@ -28,9 +28,9 @@ from suite.profiles import LabelCorruption
 from suite.train.checkpoints import Checkpoints, stage
 from suite.train.engine import Member, Params, Subsets, derive_seed, take
 from suite.train.evaluation import evaluate
+from suite.train.fitting import for_copies
 from suite.train.frames import ExperimentResult
 from suite.train.seeds import SeedSet
-from suite.train.fitting import for_copies
 from suite.train.training import train
 
 COLUMNS = [
