@@ -128,6 +128,17 @@ def test_a_signature_is_shapes_and_plain_values_not_tensor_values():
     assert a != fitting.signature("f", [torch.zeros(2, 3)], 6, None)
 
 
+def test_a_signature_tells_models_apart_by_name_and_settings_by_their_fields():
+    from suite.train.models import FuncModel
+
+    def factory(hidden, in_features, classes):
+        return torch.nn.Linear(in_features, classes)
+
+    one, other = FuncModel(factory, "one"), FuncModel(factory, "other")
+    assert fitting.signature(one) != fitting.signature(other)
+    assert fitting.signature(_Sharpness()) != fitting.signature(_Sharpness(sharpness_steps=4))
+
+
 @pytest.mark.parametrize(
     ("a", "b", "same"),
     [
