@@ -67,11 +67,12 @@ class CpuLoad:
 
     def others(self, min_window_s: float = MIN_WINDOW_S) -> float | None:
         """Cores other processes kept busy on average since the last look that returned a
-        value; None while the window is shorter than ``min_window_s``."""
+        value; None while the window is shorter than ``min_window_s`` (then ``/proc/stat`` is
+        not read: evaluation and copies look at every call)."""
+        if time.monotonic() - self._last[0] < min_window_s:
+            return None
         now = self._sample()
         wall = now[0] - self._last[0]
-        if wall < min_window_s:
-            return None
         busy, own = now[1] - self._last[1], now[2] - self._last[2]
         self._last = now
         self.last = max(0.0, (busy - own) / wall)
