@@ -142,13 +142,22 @@ def _environment(work: Path) -> dict[str, str]:
 GRACE_S = 15
 
 
+def _interruptible() -> None:
+    """In a stage's process, before it runs: SIGINT back to its default. A shell's ``cmd &``
+    starts its command with SIGINT ignored, and a child inherits that, so a check started in
+    the background would have its stages killed at the limit without their reports."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def run_stage(stage: Stage, env: dict[str, str], log) -> dict:
     """One stage under its time limit (SIGINT at the limit, SIGKILL ``GRACE_S`` later); its
     output appended to ``log``."""
     log.write(f"\n===== {stage.name} ({stage.budget_s} s): {' '.join(stage.command)}\n")
     log.flush()
     start = time.perf_counter()
-    proc = subprocess.Popen(stage.command, stdout=log, stderr=subprocess.STDOUT, env=env)
+    proc = subprocess.Popen(
+        stage.command, stdout=log, stderr=subprocess.STDOUT, env=env, preexec_fn=_interruptible
+    )
     try:
         rc: int | str = proc.wait(timeout=stage.budget_s)
     except subprocess.TimeoutExpired:

@@ -3,6 +3,7 @@ and MNIST carried to a machine without network. Runs on CPU (the stages themselv
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -63,8 +64,13 @@ def test_an_interrupted_pytest_still_reports_what_finished(tmp_path):
         str(tmp_path / "none.ini"),
     )
     (tmp_path / "none.ini").write_text("[pytest]\n")
-    with open(tmp_path / "log", "w") as log:
-        result = gpu_check.run_stage(gpu_check.Stage("t", 5, "", command), {}, log)
+    # as a shell's `cmd &` starts a check: SIGINT ignored, which its stages would inherit
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        with open(tmp_path / "log", "w") as log:
+            result = gpu_check.run_stage(gpu_check.Stage("t", 5, "", command), {}, log)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert result["exit_code"] == "timed out"
     assert junit.is_file() and "test_quick" in junit.read_text()
 
