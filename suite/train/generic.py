@@ -29,7 +29,7 @@ from torch import Tensor
 from suite.train.engine import BatchSchedule, Member, Params, Subsets, derive_seed, take_rows
 from suite.train.models import GLOBAL_RNG
 from suite.train.steps import AdamState, fused_adam
-from suite.train.threads import ThreadPolicy, policy_for
+from suite.train.threads import ThreadPolicy, policy_for, probe_batches
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -103,8 +103,7 @@ def train_generic(
         n = x.shape[0] if subsets is None else subsets.n
         schedule = BatchSchedule(members, n, batch_size, device, subsets)
         step = GenericStep(model, initial, x, y, schedule, lr)
-        units = len(schedule.generators)
-        shapes = [(units, b) for b in sorted({batch_size, n % batch_size} - {0}, reverse=True)]
+        batches = probe_batches(len(schedule.generators), n, batch_size, device)
 
         def probe() -> Params:
             """Steps of a fresh stepper from the initialization on fixed batches, dropout
@@ -112,9 +111,8 @@ def train_generic(
             with torch.random.fork_rng(devices=devices):
                 torch.default_generator.manual_seed(0)  # the CPU generator's dropout only
                 fresh = GenericStep(model, initial, x, y, schedule, lr)
-                generator = torch.Generator().manual_seed(0)
-                for shape in shapes:
-                    fresh(torch.randint(0, n, shape, generator=generator).to(device))
+                for idx in batches:
+                    fresh(idx)
                 return fresh.params
 
         return _loop(

@@ -96,6 +96,14 @@ def choices(configured: int) -> list[int]:
     return sorted(found)
 
 
+def probe_batches(units: int, n: int, batch_size: int, device: torch.device) -> list[Tensor]:
+    """Fixed random index batches of an epoch's shapes, a full batch and the short last one
+    if the epoch has one: what a stack's probe steps on (the run's batch order untouched)."""
+    generator = torch.Generator().manual_seed(0)
+    sizes = sorted({batch_size, n % batch_size} - {0}, reverse=True)
+    return [torch.randint(0, n, (units, b), generator=generator).to(device) for b in sizes]
+
+
 def invariant_counts(probe: Callable[[], Sequence[Tensor]], counts: Sequence[int]) -> list[int]:
     """The counts at which ``probe()`` (one step from the same state) gives bit for bit what
     it gives at the first; the first always."""

@@ -27,7 +27,7 @@ from suite.train.layouts import StackPlan, UnitMajorFirst, WidthPacking
 from suite.train.models import Model, as_model, is_mlp
 from suite.train.replay import EpochRunner, IndexFeed
 from suite.train.steps import make_step
-from suite.train.threads import policy_for
+from suite.train.threads import policy_for, probe_batches
 
 if TYPE_CHECKING:
     from suite.train.checkpoints import Checkpoint
@@ -263,12 +263,9 @@ class _Stack:
             len(self.schedule.generators), n, batch_size, device, pad=engine == "compiled"
         )
         self.runner = EpochRunner(self.step, self.feed, warm_up=graphs, graphs=graphs)
-        units = len(self.schedule.generators)
-        shapes = [
-            (units, size) for size in sorted({batch_size, n % batch_size} - {0}, reverse=True)
-        ]
+        batches = probe_batches(len(self.schedule.generators), n, batch_size, device)
         self.threads = policy_for(
-            device, engine, lambda: _probe(engine, params, x, y, plan, lr, shapes)
+            device, engine, lambda: _probe(engine, params, x, y, plan, lr, batches)
         )
 
     def run_epoch(self) -> None:
@@ -311,17 +308,15 @@ def _probe(
     y: Tensor,
     plan: StackPlan,
     lr: float,
-    shapes: Sequence[tuple[int, int]],
+    batches: Sequence[Tensor],
 ) -> Params:
-    """Steps of a fresh stepper from the stack's initialization on fixed random batches of
-    ``shapes`` (a full batch, and the short last one if the epoch has one): what
+    """Steps of a fresh stepper from the stack's initialization on ``batches``
+    (:func:`suite.train.threads.probe_batches`): what
     :func:`suite.train.threads.policy_for` compares across thread counts. The run's own
     stepper and batch order are not touched."""
     step = make_step(engine, plan.pack(initial), x, y, plan, lr)
-    generator = torch.Generator().manual_seed(0)
-    n = x.shape[0] if plan.rows is None else plan.rows.shape[1]
-    for shape in shapes:
-        step(torch.randint(0, n, shape, generator=generator).to(x.device))
+    for idx in batches:
+        step(idx)
     return step.params
 
 
