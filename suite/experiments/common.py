@@ -55,8 +55,21 @@ def measure(
     of it; ``model``: the stack's (``suite.train.models``), the MLP by default.
     Raises FloatingPointError naming ``what`` if any loss is NaN/inf (a diverged run).
     """
-    train_loss, train_acc = evaluate(params, *train, subsets=subsets, model=model)
-    test_loss, test_acc = evaluate(params, *test, model=model)
+    on_train = evaluate(params, *train, subsets=subsets, model=model)
+    return scored(keys, on_train, evaluate(params, *test, model=model), what)
+
+
+def scored(
+    keys: Sequence[dict[str, Any]],
+    on_train: tuple[Tensor, Tensor],
+    on_test: tuple[Tensor, Tensor],
+    what: str,
+) -> list[dict[str, Any]]:
+    """One row per member: its ``keys`` plus its (loss, accuracy) on the train and test sets.
+
+    Raises FloatingPointError naming ``what`` if any loss is NaN/inf (a diverged run).
+    """
+    (train_loss, train_acc), (test_loss, test_acc) = on_train, on_test
     check_finite(train_loss, what)
     check_finite(test_loss, what)
     columns = zip(

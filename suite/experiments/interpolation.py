@@ -11,26 +11,18 @@ import pandas as pd
 import torch
 
 from suite.data.splits import MnistSplits
-from suite.experiments.common import METRICS, EpochProgress, Progress, Tally, measure
+from suite.experiments.common import METRICS, EpochProgress, Progress, Tally, scored
 from suite.profiles import Interpolation
 from suite.train.checkpoints import Checkpoints, stage
-from suite.train.engine import Member, Params, Subsets, derive_seed
+from suite.train.engine import Member, Subsets, derive_seed
 from suite.train.frames import ExperimentResult
+from suite.train.lines import evaluate_line
 from suite.train.seeds import SeedSet
 from suite.train.training import train
 
 
 def alphas(cfg: Interpolation) -> torch.Tensor:
     return torch.tensor(cfg.alpha_grid(), dtype=torch.float64)
-
-
-def interpolate(theta1: Params, theta2: Params, alpha: torch.Tensor) -> Params:
-    """Stacked (len(alpha) * M, ...) parameters (1-a) theta1 + a theta2, alpha-major."""
-    out = []
-    for p1, p2 in zip(theta1, theta2, strict=True):
-        a = alpha.to(device=p1.device, dtype=p1.dtype).view(-1, 1, *([1] * (p1.dim() - 1)))
-        out.append(((1 - a) * p1.unsqueeze(0) + a * p2.unsqueeze(0)).flatten(0, 1))
-    return out
 
 
 def run_interpolation(
@@ -89,15 +81,16 @@ def run_interpolation(
     rows = []
     for j, name in enumerate(cfg.inits):
         theta2 = [p[j * n_seeds : (j + 1) * n_seeds] for p in solutions["large"]]
-        line = interpolate(solutions["small"], theta2, grid)  # alpha-major: (a0 s0, a0 s1, ...)
         keys = [
             {"init": name, "seed": s, "alpha": round(float(a), 10)}
             for a in grid
             for s in range(n_seeds)
         ]
-        on_line = Subsets(images, [s for _ in grid for s in range(n_seeds)])
         what = f"interpolation[{name}] (hidden {cfg.hidden}, small {cfg.small}, large {cfg.large})"
-        rows += measure(line, (x, y), (data.test_x, data.test_y), keys, what, on_line)
+        # alpha-major: (a0 s0, a0 s1, ...); each line on its seed's images
+        ends = solutions["small"], theta2, grid
+        on_train = evaluate_line(*ends, x, y, subsets["small"])
+        rows += scored(keys, on_train, evaluate_line(*ends, data.test_x, data.test_y), what)
     cols = ["init", "seed", "alpha", *METRICS]
     frame = pd.DataFrame(rows)[cols].sort_values(["init", "seed", "alpha"], ignore_index=True)
     return tally.result("interpolation", cfg, str(x.device), profile, {"curve": frame})

@@ -44,28 +44,49 @@ def evaluate(
     Beside a busy core it runs at the threads the load leaves, where that changes no bit
     (:func:`suite.train.fitting.fitting_load`).
     """
-    m = params[0].shape[0]
-    run = _fitted(_mlp if is_mlp(model) else _evaluating(as_model(model)))
-    if subsets is None:
-        return run(params, x, y, None, chunk)
-    loss = torch.zeros(m, dtype=torch.float64, device=x.device)
-    accuracy = torch.zeros(m, dtype=torch.float64, device=x.device)
-    for members, rows in training_sets(subsets, m):
-        with for_copies(x.device):
-            index = torch.tensor(members, device=x.device)
-            labels = y[index] if y.dim() == 2 else y[rows]
-            part = take(params, members)
-        loss[index], accuracy[index] = run(part, x, labels, rows, chunk)
-    return loss, accuracy
+    run = fitted_run(_mlp if is_mlp(model) else _evaluating(as_model(model)))
+    return on_training_sets(run, params, x, y, chunk, subsets)
 
 
 #: A run of one stack's evaluation on a set: (x, y, rows, chunk) -> (loss, accuracy)
 Run = Callable[[Tensor, Tensor, Tensor | None, int], tuple[Tensor, Tensor]]
 #: Prepares a stack's evaluation: (what sets its shapes, the run)
 Prepare = Callable[[Params], tuple[Any, Run]]
+#: A stack's evaluation on a set: (params, x, y, rows, chunk) -> (loss, accuracy)
+Fitted = Callable[[Params, Tensor, Tensor, Tensor | None, int], tuple[Tensor, Tensor]]
 
 
-def _fitted(prepare: Prepare) -> Callable[..., tuple[Tensor, Tensor]]:
+def on_training_sets(
+    run: Fitted,
+    params: Params,
+    x: Tensor,
+    y: Tensor,
+    chunk: int,
+    subsets: Subsets | None,
+    points: int = 1,
+) -> tuple[Tensor, Tensor]:
+    """``run`` on the whole stack, or with ``subsets`` once per distinct training set on the
+    members that share it (``y`` as in :class:`Subsets`).
+
+    ``points``: how many results ``run`` gives per member, points-major (the points of a
+    line between two stacks, :mod:`suite.train.lines`); they land points-major as well.
+    """
+    m = params[0].shape[0]
+    if subsets is None:
+        return run(params, x, y, None, chunk)
+    loss = torch.zeros(points * m, dtype=torch.float64, device=x.device)
+    accuracy = torch.zeros(points * m, dtype=torch.float64, device=x.device)
+    for members, rows in training_sets(subsets, m):
+        with for_copies(x.device):
+            index = torch.tensor(members, device=x.device)
+            labels = y[index] if y.dim() == 2 else y[rows]
+            part = take(params, members)
+            at = (torch.arange(points, device=x.device).unsqueeze(1) * m + index).reshape(-1)
+        loss[at], accuracy[at] = run(part, x, labels, rows, chunk)
+    return loss, accuracy
+
+
+def fitted_run(prepare: Prepare) -> Fitted:
     """A stack's evaluation at the threads the load leaves, where that changes no bit
     (:func:`suite.train.fitting.fitting_load`), checked once per shape of the evaluation: the
     stack as it is computed (for the MLP, its members' live widths, which :func:`unpadded`
@@ -134,7 +155,7 @@ def _evaluating(model: Model) -> Prepare:
             part = slice(start, start + chunk)
             xb = x[part] if rows is None else take_rows(x, rows[part])
             logits = model.forward(params, xb, train=False)
-            _add_scores(loss, correct, index, logits, y, part)
+            add_scores(loss, correct, index, logits, y, part)
         return loss / n, correct / n
 
     return prepare
@@ -165,11 +186,11 @@ def _evaluate(
         for (index, part), h in zip(parts, wide.split(splits, 1), strict=True):
             h = h.view(xb.shape[0], len(index), -1).transpose(0, 1)
             logits = forward(part[2:], h) if len(part) > 2 else h
-            _add_scores(loss, correct, index, logits, y, slice(start, start + chunk))
+            add_scores(loss, correct, index, logits, y, slice(start, start + chunk))
     return loss / n, correct / n
 
 
-def _add_scores(
+def add_scores(
     loss: Tensor, correct: Tensor, index: Tensor, logits: Tensor, y: Tensor, part: slice
 ) -> None:
     """Add the members ``index``'s summed cross-entropy and correct count on the chunk ``part``
