@@ -225,11 +225,12 @@ def _measured(
 def _fitted(m: Measure, inp: MeasureInput) -> Any:
     """``m.fn(inp)`` at the threads the load leaves, where that changes no bit of its value
     (:func:`suite.train.fitting.fitting_load`: sharpness is ~2,500 small passes, each of which
-    would wait for a thread on a busy core)."""
+    would wait for a thread on a busy core), checked on the measure's probe where it has one."""
     key = signature(
         "measure", m.name, inp.params, inp.train_x, inp.train_y, inp.probe, inp.settings, inp.model
     )
-    return fitting_load(key, lambda: m.fn(inp), inp.probe.device)
+    probe = None if m.probe is None else (lambda: m.probe(inp))
+    return fitting_load(key, lambda: m.fn(inp), inp.probe.device, probe)
 
 
 def _checked(m: Measure, value: Tensor, members: int) -> Tensor:

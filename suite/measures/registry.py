@@ -23,13 +23,13 @@ import keyword
 import textwrap
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from torch import Tensor
 
-from suite.measures.sensitivity import sensitivity
-from suite.measures.sharpness import sharpness
+from suite.measures.sensitivity import probe_points, sensitivity
+from suite.measures.sharpness import ascent_probe, cross_entropy_of_stack, sharpness
 from suite.stats.grid import NOT_MEASURES
 from suite.train.engine import Params
 from suite.train.source import code_of
@@ -69,20 +69,27 @@ MeasureFn = Callable[[MeasureInput], Tensor]
 
 @dataclass(frozen=True)
 class Measure:
-    """One registered measure: its column name, function, how figures label it, and whether it
-    reads the training data (then it is called once per distinct training set)."""
+    """One registered measure: its column name, function, how figures label it, whether it
+    reads the training data (then it is called once per distinct training set), and its
+    probe for the thread check, if it has one."""
 
     name: str
     fn: MeasureFn
     label: str
     uses_train: bool = True
+    probe: Callable[[MeasureInput], Any] | None = None
 
 
 _REGISTRY: dict[str, Measure] = {}
 
 
 def register_measure(
-    name: str, fn: MeasureFn, *, label: str | None = None, uses_train: bool = True
+    name: str,
+    fn: MeasureFn,
+    *,
+    label: str | None = None,
+    uses_train: bool = True,
+    probe: Callable[[MeasureInput], Any] | None = None,
 ) -> Measure:
     """Register ``fn`` as the measure ``name`` (the frames' column; ``label`` for figures).
 
@@ -96,6 +103,13 @@ def register_measure(
     give the same bits (:func:`suite.train.fitting.fitting_load`), with that generator rewound
     each time; other random state (numpy's, Python's, a generator of its own) would move once
     per run and its later values would differ from an idle machine's.
+
+    ``probe``: optional, a cheaper function of the same input that the check runs at each
+    thread count instead of ``fn`` (without one it runs ``fn`` itself, once at the configured
+    count beside the busy core, where it stalls). It must run every kernel shape ``fn`` runs
+    and return what would show a difference in their bits: for the built-in sharpness, one
+    ascent step and the gradient it took (:func:`suite.measures.sharpness.ascent_probe`); for
+    sensitivity, its first and last chunk of points. The same rule holds for its randomness.
     """
     if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
         raise ValueError(f"a measure's name must be a valid column name, got {name!r}")
@@ -103,7 +117,9 @@ def register_measure(
         raise ValueError(f"{name!r} is a column every run has already, not a measure's name")
     if not callable(fn):
         raise TypeError(f"measure {name!r}: {fn!r} is not callable")
-    new = Measure(name, fn, label or name, uses_train)
+    if probe is not None and not callable(probe):
+        raise TypeError(f"measure {name!r}: its probe {probe!r} is not callable")
+    new = Measure(name, fn, label or name, uses_train, probe)
     old = _REGISTRY.get(name)
     if old is not None and old != new:
         raise ValueError(f"measure {name!r} is registered already (with {old.fn!r})")
@@ -167,6 +183,16 @@ def _sensitivity(inp: MeasureInput) -> Tensor:
     return sensitivity(inp.params, inp.probe, model=inp.model)
 
 
+def _sensitivity_probe(inp: MeasureInput) -> list[Tensor]:
+    return [_sensitivity(replace(inp, probe=points)) for points in probe_points(inp.probe)]
+
+
+def _sharpness_probe(inp: MeasureInput) -> list[Tensor]:
+    cfg = inp.settings
+    loss = cross_entropy_of_stack(inp.train_x, inp.train_y, inp.model)
+    return ascent_probe(loss, inp.params, eps=cfg.sharpness_eps, step_size=cfg.sharpness_step)
+
+
 def _sharpness(inp: MeasureInput) -> Tensor:
     cfg = inp.settings
     return sharpness(
@@ -180,5 +206,9 @@ def _sharpness(inp: MeasureInput) -> Tensor:
     )
 
 
-register_measure("sensitivity", _sensitivity, label="sensitivity", uses_train=False)
-register_measure("sharpness", _sharpness, label="\u03b5-sharpness (% loss increase)")
+register_measure(
+    "sensitivity", _sensitivity, label="sensitivity", uses_train=False, probe=_sensitivity_probe
+)
+register_measure(
+    "sharpness", _sharpness, label="\u03b5-sharpness (% loss increase)", probe=_sharpness_probe
+)

@@ -24,7 +24,23 @@ def _softmax_of_one(member: list[Tensor], x: Tensor) -> Tensor:
     return torch.softmax(h, dim=-1)
 
 
-def sensitivity(params: Params, x: Tensor, chunk: int = 250, model: Model | str = "mlp") -> Tensor:
+#: Points per vmapped Jacobian: the chunk that the thread check's probe runs one of.
+CHUNK = 250
+
+
+def probe_points(x: Tensor, chunk: int = CHUNK) -> list[Tensor]:
+    """The first chunk of ``x`` and its short last one, if any: every Jacobian shape
+    :func:`sensitivity` computes on ``x``, for the thread check beside a busy core
+    (:func:`suite.train.fitting.fitting_load`); ``[x]`` when that is all of it."""
+    n = x.shape[0]
+    if n <= chunk:
+        return [x]
+    return [x[:chunk]] + ([x[n - n % chunk :]] if n % chunk else [])
+
+
+def sensitivity(
+    params: Params, x: Tensor, chunk: int = CHUNK, model: Model | str = "mlp"
+) -> Tensor:
     """Mean per-sample ||J||_F of every member of a stack, shape (M,), on the points ``x`` (n, in).
 
     One ``jacrev`` (one vector-Jacobian product per class) vmapped over samples and over members:

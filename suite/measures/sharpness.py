@@ -73,6 +73,20 @@ def max_in_box(
     return base, best
 
 
+def ascent_probe(loss: StackLoss, params: Params, *, eps: float, step_size: float) -> list[Tensor]:
+    """Every computation :func:`max_in_box` repeats, once: the loss and its gradient at the
+    centre, and a one-step ascent. What the thread check beside a busy core
+    (:func:`suite.train.fitting.fitting_load`) compares across thread counts instead of the whole
+    ascent, at a fraction of its cost: the steps differ only in their values, so a kernel whose
+    bits depend on the thread count shows at the first. The gradient is part of the result
+    because the ascent keeps only its sign, which would hide a difference in its last bits."""
+    point = [p.detach().clone().requires_grad_(True) for p in params]
+    value = loss(point)
+    grads = torch.autograd.grad(value.sum(), point)
+    base, best = max_in_box(loss, params, eps=eps, steps=1, step_size=step_size)
+    return [value.detach(), *grads, base, best]
+
+
 def relative_increase(base: Tensor, peak: Tensor) -> Tensor:
     """Keskar et al.'s sharpness from the loss at the centre and the largest loss in the box."""
     return 100.0 * (peak - base) / (1.0 + base)

@@ -118,7 +118,8 @@ def fitting_load(
     one ran clearly faster in the check (:func:`_choose`): fewer threads for many small
     regions, the configured count for a few large ones (a 153-model evaluation of 10,000
     images as one 784 x 9,792 GEMM per chunk, beside a busy core: 2.1 s at 2 threads, 2.6 s at
-    one; its two threads get more of the machine than one). A count at which ``fn`` raises is not kept.
+    one; its two threads get more of the machine than one). A count at which ``fn`` raises is
+    not kept.
 
     ``fn`` must be pure apart from drawing from the global CPU generator: a computation that
     moves other random state (numpy's, Python's, its own generator's) would move it once per

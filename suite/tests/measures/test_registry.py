@@ -103,6 +103,18 @@ def test_registering_a_name_twice_is_an_error_unless_the_same_function():
         assert [m.name for m in registered()].count("frob_product") == 1
 
 
+def test_a_probe_must_be_callable_and_is_kept_with_the_measure():
+    with restored():
+        with pytest.raises(TypeError, match="probe"):
+            register_measure("frob_product", frobenius_product, probe=3)
+        kept = register_measure("frob_product", frobenius_product, probe=frobenius_product)
+        assert kept.probe is frobenius_product
+    assert {m.name: m.probe is not None for m in registered()} == {
+        "sensitivity": True,
+        "sharpness": True,
+    }
+
+
 @pytest.mark.parametrize("name", ["gap", "seed", "batch_size", "test_acc", "1x", "a-b", "", "if"])
 def test_a_name_must_be_a_new_valid_column(name):
     with restored(), pytest.raises(ValueError):

@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch.autograd.functional import jacobian
 
-from suite.measures.sensitivity import sensitivity
+from suite.measures.sensitivity import probe_points, sensitivity
 from suite.train.engine import Member, forward, init_params
 
 
@@ -47,3 +47,15 @@ def test_the_probe_is_a_fixed_random_sample_of_at_least_1000_test_images():
             sensitivity_probe(test_x, n)
     with pytest.raises(ValueError):
         sensitivity_probe(test_x[:500], 1000)
+
+
+@pytest.mark.parametrize(
+    ("n", "sizes"), [(100, [100]), (250, [250]), (1000, [250]), (1100, [250, 100])]
+)
+def test_the_probe_points_are_the_first_chunk_and_the_short_last_one(n, sizes):
+    x = torch.arange(n).float().unsqueeze(1)
+    pieces = probe_points(x, chunk=250)
+    assert [len(p) for p in pieces] == sizes
+    assert pieces[0][0, 0] == 0  # from the first point
+    if len(pieces) == 2:  # and to the last
+        assert pieces[1][-1, 0] == n - 1

@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from suite.measures.sharpness import (
+    ascent_probe,
     box_radius,
     cross_entropy_of_stack,
     max_in_box,
@@ -104,3 +105,14 @@ def test_bad_settings_are_rejected():
         max_in_box(quadratic(curv), params, eps=1e-3, steps=5, step_size=0.0)
     with pytest.raises(ValueError, match="eps"):
         max_in_box(quadratic(curv), params, eps=math.inf, steps=5, step_size=0.1)
+
+
+def test_the_probe_is_the_ascents_first_step_with_its_gradient():
+    params, curv = stack(3, 9)
+    loss = quadratic(curv)
+    value, *grads, base, best = ascent_probe(loss, params, eps=0.05, step_size=0.1)
+    want_base, want_best = max_in_box(loss, params, eps=0.05, steps=1, step_size=0.1)
+    assert torch.equal(base, want_base) and torch.equal(best, want_best)
+    assert torch.equal(value, want_base)
+    for g, c, p in zip(grads, curv, params, strict=True):  # dL/dtheta = c * theta
+        torch.testing.assert_close(g, c * p)

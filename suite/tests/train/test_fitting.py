@@ -211,6 +211,39 @@ def test_measures_under_load_give_the_idle_machines_rows(two_threads, fresh_chec
     assert {"sensitivity", "sharpness"} <= measured  # each measure went through the check
 
 
+def test_measures_are_checked_on_their_probes_and_run_whole_once(
+    two_threads, fresh_checks, monkeypatch
+):
+    # the check compares the built-in measures' probes (one ascent step, a chunk of points)
+    # across thread counts: the whole measure runs once, at the count kept
+    from suite.experiments.common import measure_generalization
+    from suite.measures import registry
+    from suite.train.engine import init_params
+
+    g = torch.Generator().manual_seed(4)
+    x, y = torch.rand(600, 784, generator=g), torch.randint(0, 10, (600,), generator=g)
+    params = init_params([Member((32,), derive_seed("p", s), 0) for s in range(2)], "cpu")
+    whole: list[str] = []
+    for name in ("sharpness", "sensitivity"):
+        real = getattr(registry, name)
+
+        def counted(*args, real=real, name=name, **kwargs):
+            if name == "sharpness" or args[1].shape[0] == 600:  # all the sensitivity points
+                whole.append(name)
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(registry, name, counted)
+    args = (params, (x, y), (x, y), x, _Sharpness(), [{"seed": 0}, {"seed": 1}], "test")
+    monkeypatch.setattr(threads, "shared_load", IdleLoad)
+    idle = measure_generalization(*args)
+    whole.clear()
+    monkeypatch.setattr(threads, "shared_load", BusyLoad)
+    assert fitting.same_bits(idle, measure_generalization(*args))
+    assert sorted(whole) == ["sensitivity", "sharpness"]
+    checked = {s[1]: counts for (_, s), counts in fitting._FITTING.items() if s[0] == "measure"}
+    assert checked["sharpness"].keys() == checked["sensitivity"].keys() == {1, 2}
+
+
 @dataclasses.dataclass(frozen=True)
 class _Sharpness:
     sharpness_n: int = 100
