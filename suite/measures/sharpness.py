@@ -40,13 +40,20 @@ def box_radius(params: Params, eps: float) -> Params:
 
 
 def max_in_box(
-    loss: StackLoss, params: Params, *, eps: float, steps: int, step_size: float
+    loss: StackLoss,
+    params: Params,
+    *,
+    eps: float,
+    steps: int,
+    step_size: float,
+    gradients: list[Tensor] | None = None,
 ) -> tuple[Tensor, Tensor]:
     """(loss at ``params``, largest loss found in the box), each of shape (M,).
 
     Projected sign-gradient ascent from the centre: ``steps`` steps of ``step_size`` times the
     box radius per coordinate. The loss is evaluated at the centre, before every step and after
-    the last one, and the largest value per member is kept.
+    the last one, and the largest value per member is kept. ``gradients``, if given, receives
+    the first step's gradient (:func:`ascent_probe`).
     """
     if eps < 0 or not math.isfinite(eps):
         raise ValueError(f"eps must be a finite number >= 0, got {eps!r}")
@@ -62,6 +69,8 @@ def max_in_box(
         point = [(c + d).requires_grad_(True) for c, d in zip(centre, delta, strict=True)]
         value = loss(point)
         grads = torch.autograd.grad(value.sum(), point)
+        if gradients is not None and not gradients:
+            gradients.extend(grads)
         best = torch.maximum(best, value.detach())
         with torch.no_grad():
             delta = [
@@ -74,17 +83,15 @@ def max_in_box(
 
 
 def ascent_probe(loss: StackLoss, params: Params, *, eps: float, step_size: float) -> list[Tensor]:
-    """Every computation :func:`max_in_box` repeats, once: the loss and its gradient at the
-    centre, and a one-step ascent. What the thread check beside a busy core
+    """Every computation :func:`max_in_box` repeats, once: a one-step ascent with the
+    gradient it took at the centre. What the thread check beside a busy core
     (:func:`suite.train.fitting.fitting_load`) compares across thread counts instead of the whole
     ascent, at a fraction of its cost: the steps differ only in their values, so a kernel whose
     bits depend on the thread count shows at the first. The gradient is part of the result
     because the ascent keeps only its sign, which would hide a difference in its last bits."""
-    point = [p.detach().clone().requires_grad_(True) for p in params]
-    value = loss(point)
-    grads = torch.autograd.grad(value.sum(), point)
-    base, best = max_in_box(loss, params, eps=eps, steps=1, step_size=step_size)
-    return [value.detach(), *grads, base, best]
+    grads: list[Tensor] = []
+    base, best = max_in_box(loss, params, eps=eps, steps=1, step_size=step_size, gradients=grads)
+    return [base, *grads, best]
 
 
 def relative_increase(base: Tensor, peak: Tensor) -> Tensor:

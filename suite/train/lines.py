@@ -8,7 +8,9 @@ layer, with its 784 inputs, is most of an MLP's arithmetic; evaluating the inter
 experiment's lines took two thirds of its time before, and beside a busy core it stalled.
 The sums run in another order than a point's own model's, so a point's loss and accuracy
 agree with evaluating :func:`interpolate`'s stack up to float32 rounding (a test holds them to
-it), and are exact at the ends.
+it); the mix itself is exact at a = 0 and a = 1. A line's chunk of images is sized from its
+own points and widths, not from how many lines run beside it, so a seed's curve is the same
+bits whichever other seeds a run holds.
 """
 
 from __future__ import annotations
@@ -21,9 +23,10 @@ from torch import Tensor
 from suite.train.engine import Params, Subsets, forward, take_rows
 from suite.train.evaluation import Run, add_scores, fitted_run, on_training_sets
 
-#: Floats of one hidden activation of a chunk of points (4 MB), which sets a chunk's rows: small
-#: enough to stay in cache (ci's 153-point test lines, 2 threads: 0.26 s a call at 2^20 floats,
-#: 0.31 s at 2^24) and to make the first and last chunks a cheap check of the thread counts.
+#: Floats of one line's widest activation over a chunk of images (4 MB), which sets a chunk's
+#: rows: small enough to stay in cache (ci's test lines, 3 seeds x 51 points, 2 threads: 0.26 s
+#: a call at 2^20 floats for the three, 0.31 s at 2^24) and to make the first and last chunks a
+#: cheap check of the thread counts.
 ACTIVATION_BUDGET = 1 << 20
 
 
@@ -52,11 +55,12 @@ def evaluate_line(
     as in :func:`suite.train.evaluation.evaluate`. Beside a busy core it runs at the threads
     the load leaves, where that changes no bit.
     """
-    if len(theta1) != len(theta2) or len(theta1) % 2:
+    shapes = [tuple(p.shape) for p in theta1]
+    if len(theta1) % 2 or shapes != [tuple(p.shape) for p in theta2]:
         raise ValueError("a line runs between two stacks of one MLP's (weight, bias) layers")
-    m, points = theta1[0].shape[0], alpha.shape[0]
-    width = max(p.shape[-1] for p in theta1[:-2:2]) if len(theta1) > 2 else theta1[-1].shape[-1]
-    chunk = max(1, ACTIVATION_BUDGET // (points * m * width))
+    points = alpha.shape[0]
+    width = max(p.shape[-1] for p in theta1[::2])  # the widest layer's outputs, logits included
+    chunk = max(1, ACTIVATION_BUDGET // (points * width))
     run = fitted_run(lambda ends: _line(ends, alpha))
     return on_training_sets(run, [*theta1, *theta2], x, y, chunk, subsets, points)
 

@@ -96,3 +96,14 @@ def test_ends_of_other_shapes_are_refused():
     theta1, _ = _ends((32,))
     with pytest.raises(ValueError, match="two stacks"):
         lines.evaluate_line(theta1, theta1[:2], ALPHA, *_data())
+
+
+def test_a_seeds_line_is_the_same_bits_beside_other_seeds(small_chunks):
+    # the chunk is sized per line, so a seed's curve does not depend on the run's other seeds
+    theta1, theta2 = _ends((64, 64), m=4)
+    x, y = _data()
+    loss, acc = lines.evaluate_line(theta1, theta2, ALPHA, x, y)
+    one = [p[2:3] for p in theta1], [p[2:3] for p in theta2]
+    alone_loss, alone_acc = lines.evaluate_line(*one, ALPHA, x, y)
+    assert fitting.same_bits(loss.view(len(ALPHA), 4)[:, 2], alone_loss)
+    assert fitting.same_bits(acc.view(len(ALPHA), 4)[:, 2], alone_acc)
