@@ -23,11 +23,12 @@ from torch import Tensor
 from suite.train.engine import Params, Subsets, forward, take_rows
 from suite.train.evaluation import Run, add_scores, fitted_run, on_training_sets
 
-#: Floats of one line's widest activation over a chunk of images (4 MB), which sets a chunk's
-#: rows: small enough to stay in cache (ci's test lines, 3 seeds x 51 points, 2 threads: 0.26 s
-#: a call at 2^20 floats for the three, 0.31 s at 2^24) and to make the first and last chunks a
-#: cheap check of the thread counts.
-ACTIVATION_BUDGET = 1 << 20
+#: Floats of one line's widest activation over a chunk of images (1 MB: 80 images at ci's 51
+#: points of 64 units), which sets a chunk's rows: small enough to stay in cache, and to make
+#: the first and last chunks a cheap check of the thread counts. ci's test lines (3 seeds, 51
+#: points, 10,000 images) took 0.28 / 0.53 s a call at 2 / 1 threads with 2^18 floats a line,
+#: 0.30 / 0.60 s with 2^20; a seed's training-set line 0.10 / 0.17 s and 0.09 / 0.17 s.
+ACTIVATION_BUDGET = 1 << 18
 
 
 def interpolate(theta1: Params, theta2: Params, alpha: Tensor) -> Params:

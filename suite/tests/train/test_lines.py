@@ -32,7 +32,7 @@ ALPHA = torch.linspace(-0.5, 1.5, 9, dtype=torch.float64)  # 0 and 1 among them
 @pytest.fixture
 def small_chunks(monkeypatch):
     """Chunks of a few hundred rows, so a set runs in several with a short last one."""
-    monkeypatch.setattr(lines, "ACTIVATION_BUDGET", 9 * 3 * 64 * 400)
+    monkeypatch.setattr(lines, "ACTIVATION_BUDGET", 9 * 64 * 400)
 
 
 @pytest.mark.parametrize("hidden", [(64, 32, 16), (20,), ()], ids=["3 layers", "1", "none"])
