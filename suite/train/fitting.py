@@ -116,11 +116,11 @@ def fitting_load(
     counts whose results match the configured count's are kept for the key with their times.
     While the load lasts, the largest of them that fits the cores left runs, unless a larger
     one ran clearly faster in the check (:func:`_choose`; a probe's own times, so a probe of a
-    few milliseconds keeps the cores left): fewer threads for many small
-    regions, the configured count for a few large ones (a 153-model evaluation of 10,000
-    images as one 784 x 9,792 GEMM per chunk, beside a busy core: 2.1 s at 2 threads, 2.6 s at
-    one; its two threads get more of the machine than one). A count at which the check's call
-    (``fn``, or ``probe``) raises is not kept.
+    few milliseconds keeps the cores left): fewer threads for many small regions, the
+    configured count for a few large ones (a 153-model evaluation of 10,000 images as one
+    784 x 9,792 GEMM per chunk, beside a busy core: 2.1 s at 2 threads, 2.6 s at one; its two
+    threads get more of the machine than one). A count at which the check's call (``fn``, or
+    ``probe``) raises is not kept.
 
     ``fn`` must be pure apart from drawing from the global CPU generator: a computation that
     moves other random state (numpy's, Python's, its own generator's) would move it once per
